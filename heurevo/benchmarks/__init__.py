@@ -1,0 +1,1 @@
+"""Instances: file formats, generators, suites, reference values, benchmarks."""

@@ -1,0 +1,1 @@
+"""Instance file readers and writers (OPB, WBO, TSPLIB)."""

@@ -1,0 +1,134 @@
+"""The ``heurevo`` command line (typer + rich). Commands stay thin: they parse, call, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from heurevo import __version__
+from heurevo.errors import HeurevoError
+
+app = typer.Typer(
+    name="heurevo",
+    help="Discover heuristics for combinatorial solvers by evolution.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+bench_app = typer.Typer(help="Benchmarks: speed and quality against references, as ratios.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        console.print(f"heurevo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version_callback, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Discover heuristics for combinatorial solvers by evolution."""
+
+
+@app.command()
+def doctor(
+    settings_file: Annotated[Path | None, typer.Option("--settings", help="Settings TOML (default: $HEUREVO_SETTINGS or ./heurevo.toml).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Report Python, Numba, extras, the LLM endpoint and where runs are written."""
+    from heurevo.config import load_settings
+    from heurevo.doctor import collect
+
+    checks = collect(load_settings(settings_file))
+    if as_json:
+        print(json.dumps([c.__dict__ for c in checks], indent=2))
+        return
+    table = Table(title=f"heurevo {__version__} doctor", show_lines=False)
+    table.add_column("section", style="bold")
+    table.add_column("check")
+    table.add_column("", justify="center")
+    table.add_column("detail", overflow="fold")
+    marks = {True: "[green]ok[/]", False: "[red]no[/]", None: "[dim]·[/]"}
+    for c in checks:
+        table.add_row(c.section, c.name, marks[c.ok], c.detail)
+    console.print(table)
+
+
+@app.command()
+def solve(
+    instance: Annotated[Path, typer.Argument(help="Instance file: .opb, .wbo or .tsp.")],
+    steps: Annotated[int | None, typer.Option("--steps", help="Budget in solver steps (flips for PBO, GLS iterations for TSP).")] = None,
+    time_s: Annotated[float | None, typer.Option("--time", help="Budget in seconds (with --steps, whichever ends first).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
+    heuristics: Annotated[Path | None, typer.Option("--heuristics", help="Python file overriding slot functions (e.g. from `heurevo export`).")] = None,
+    tour_out: Annotated[Path | None, typer.Option("--tour-out", help="TSP: write the best tour to this .tour file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of solver output.")] = False,
+) -> None:
+    """Solve one instance with the default or given heuristics; the result is verified."""
+    from heurevo.solvers.solve import SolveOptions, solve_file
+
+    outcome = solve_file(instance, SolveOptions(steps=steps, time_s=time_s, seed=seed,
+                                                heuristics=heuristics, tour_out=tour_out))
+    if as_json:
+        print(json.dumps(outcome.to_json()))
+    else:
+        sys.stdout.write(outcome.text if outcome.text.endswith("\n") else outcome.text + "\n")
+
+
+@bench_app.command("pbo")
+def bench_pbo(
+    data: Annotated[Path | None, typer.Option("--data", help="Folder of .opb files (default: the shared PBO data, if present).")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="Flip budget per instance.")] = None,
+    time_s: Annotated[float, typer.Option("--time", help="Seconds per instance (also the reference solvers' limit).")] = 10.0,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    pattern: Annotated[str, typer.Option("--instances", help="Glob over file names.")] = "*.opb",
+    references: Annotated[bool, typer.Option("--references/--no-references", help="Also run pyscipopt and CP-SAT when installed.")] = True,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the results as JSON here.")] = None,
+) -> None:
+    """PBO: flips/s and objective per instance vs NuPBO and reference solvers."""
+    from heurevo.benchmarks.bench_pbo import run_pbo_bench
+
+    run_pbo_bench(data=data, steps=steps, time_s=time_s, seed=seed, pattern=pattern,
+                  references=references, out=out, console=console)
+
+
+@bench_app.command("tsp")
+def bench_tsp(
+    data: Annotated[Path | None, typer.Option("--data", help="Folder of TSPLIB files (default: the shared TSPLIB data, if present).")] = None,
+    time_per_100: Annotated[float, typer.Option("--time-per-100", help="TSPLIB: seconds per 100 cities.")] = 1.0,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    pattern: Annotated[str, typer.Option("--instances", help="Glob over TSPLIB file names.")] = "*.tsp",
+    literature: Annotated[bool, typer.Option("--literature/--no-literature", help="Also run the literature's TSP200 test set.")] = True,
+    lkh: Annotated[bool, typer.Option("--lkh/--no-lkh", help="Add an LKH column when elkai is installed.")] = True,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the results as JSON here.")] = None,
+) -> None:
+    """TSP: gap to optimum on TSPLIB and on the literature's TSP200 set, time per instance."""
+    from heurevo.benchmarks.bench_tsp import run_tsp_bench
+
+    run_tsp_bench(data=data, time_per_100=time_per_100, seed=seed, pattern=pattern,
+                  literature=literature, lkh=lkh, out=out, console=console)
+
+
+def main() -> None:
+    """Entry point: run the app; a :class:`HeurevoError` prints one clear line and exits 2."""
+    try:
+        app()
+    except HeurevoError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""The evolution engine: run loop, controller, proposers, checks, sandboxed evaluation."""

@@ -1,0 +1,1 @@
+"""Candidates, evaluation results, lineage and their durable store."""

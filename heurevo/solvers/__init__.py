@@ -1,0 +1,1 @@
+"""Solver kernels (Numba) with swappable decision slots, per problem."""

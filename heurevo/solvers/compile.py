@@ -1,0 +1,119 @@
+"""Turn slot source code into Numba functions that plug into the precompiled kernels.
+
+The source is executed in a fresh namespace (never the caller's); every top-level function it
+defines becomes an ``njit`` dispatcher so helpers can be called from the slot function, and the
+slot function itself is compiled eagerly with the slot's exact signature. The result is passed
+to a kernel whose argument type is ``slot.function_type``, so the kernel is never recompiled.
+
+This module does not check that source is safe: :mod:`heurevo.engine.checks` does that before
+anything reaches it, and candidate code only ever runs in sandboxed workers.
+"""
+
+from __future__ import annotations
+
+import math
+import types as pytypes
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+
+from heurevo.errors import SlotError
+from heurevo.solvers import rng
+from heurevo.solvers.slots import Slot
+
+#: Names every slot source can use without importing them.
+SLOT_GLOBALS: dict[str, Any] = {
+    "math": math,
+    "np": np,
+    "numpy": np,
+    "rng_random": rng.rng_random,
+    "rng_randint": rng.rng_randint,
+    "rng_next": rng.rng_next,
+}
+
+
+@dataclass(frozen=True)
+class CompiledSlot:
+    """A slot implementation compiled for a kernel, with the source it came from."""
+
+    slot: Slot
+    source: str
+    function: Any  # numba CPUDispatcher compiled for slot.signature
+
+
+def load_python_function(slot: Slot, source: str, *, filename: str = "<slot>") -> pytypes.FunctionType:
+    """Execute ``source`` in a fresh namespace and return its (still Python) slot function."""
+    namespace: dict[str, Any] = dict(SLOT_GLOBALS)
+    namespace["__name__"] = f"heurevo_slot_{slot.problem}_{slot.name}"
+    try:
+        code = compile(source, filename, "exec")
+        exec(code, namespace)
+    except SyntaxError as exc:
+        raise SlotError(f"{filename}:{exc.lineno}: syntax error in slot {slot.key}: {exc.msg}") from None
+    except Exception as exc:
+        raise SlotError(f"{filename}: executing the source of slot {slot.key} failed: "
+                        f"{type(exc).__name__}: {exc}") from None
+    fn = namespace.get(slot.name)
+    if not isinstance(fn, pytypes.FunctionType):
+        raise SlotError(f"{filename}: no function named '{slot.name}' (slot {slot.key}); "
+                        f"expected `{slot.def_line()}`")
+    # Helpers defined in the same source must be jitted for the slot to call them.
+    for name, obj in list(namespace.items()):
+        if isinstance(obj, pytypes.FunctionType) and obj.__module__ == namespace["__name__"] and name != slot.name:
+            namespace[name] = numba.njit(cache=False)(obj)
+    return fn
+
+
+def compile_slot(slot: Slot, source: str, *, filename: str = "<slot>",
+                 boundscheck: bool = False) -> CompiledSlot:
+    """Compile ``source`` for ``slot`` with its exact signature; raises :class:`SlotError`."""
+    fn = load_python_function(slot, source, filename=filename)
+    try:
+        dispatcher = numba.njit(slot.numba_signature, cache=False, boundscheck=boundscheck)(fn)
+    except Exception as exc:
+        msg = str(exc).strip().splitlines()
+        head = next((m for m in msg if m.strip()), type(exc).__name__)
+        detail = "\n".join(msg[:30])
+        raise SlotError(f"{filename}: slot {slot.key} does not compile with signature "
+                        f"{slot.signature}: {head}\n{detail}") from None
+    return CompiledSlot(slot, source, dispatcher)
+
+
+def compile_slots(slots: Mapping[str, Slot], sources: Mapping[str, str] | None = None,
+                  *, boundscheck: bool = False) -> dict[str, CompiledSlot]:
+    """Compile every slot, using ``sources[name]`` where given and the default otherwise."""
+    sources = sources or {}
+    unknown = set(sources) - set(slots)
+    if unknown:
+        raise SlotError(f"unknown slot(s) {sorted(unknown)}; known: {sorted(slots)}")
+    return {
+        name: compile_slot(slot, sources.get(name, slot.default_source),
+                           filename=f"<{slot.key}{'' if name in sources else ' default'}>",
+                           boundscheck=boundscheck)
+        for name, slot in slots.items()
+    }
+
+
+def load_heuristics_file(path: str, slots: Mapping[str, Slot]) -> dict[str, str]:
+    """Split a heuristics file (as ``heurevo export`` writes) into per-slot sources.
+
+    The file is plain Python; every slot whose function name it defines gets the whole file as
+    its source (helpers included), so one file can override several slots at once.
+    """
+    import ast
+    from pathlib import Path
+
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        tree = ast.parse(text, filename=str(path))
+    except SyntaxError as exc:
+        raise SlotError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    chosen = {name: text for name, slot in slots.items() if slot.name in defined}
+    if not chosen:
+        names = ", ".join(s.name for s in slots.values())
+        raise SlotError(f"{path}: defines none of this solver's slot functions ({names})")
+    return chosen

@@ -1,0 +1,94 @@
+"""Slots: the decision points of a solver that evolution may rewrite.
+
+A :class:`Slot` is a typed function signature (a Numba signature string plus argument names),
+a contract (the docstring a proposer and a checker read), a default implementation as Python
+source, and the imports the source may use. Solvers own their slots and register them in
+:data:`SLOTS` under ``"<problem>.<name>"``.
+
+Kernels take each slot as a first-class function argument typed
+``numba.types.FunctionType(slot.signature)``: the kernel is compiled once (and cached on disk)
+and every candidate only compiles its own small functions (see :mod:`heurevo.solvers.compile`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from heurevo.registry import Registry
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A replaceable decision function of a solver kernel."""
+
+    problem: str
+    name: str
+    signature: str
+    arg_names: tuple[str, ...]
+    contract: str
+    default_source: str
+    allowed_imports: tuple[str, ...] = ("math", "numpy")
+    mutable_args: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        """Registry key ``problem.name``."""
+        return f"{self.problem}.{self.name}"
+
+    @cached_property
+    def numba_signature(self) -> Any:
+        """The parsed Numba signature (``numba.core.typing.Signature``)."""
+        return _parse(self.signature)
+
+    @cached_property
+    def function_type(self) -> Any:
+        """``numba.types.FunctionType`` of this slot, for kernel signatures."""
+        from numba import types
+
+        return types.FunctionType(self.numba_signature)
+
+    def def_line(self) -> str:
+        """The ``def`` line a replacement must have, e.g. ``def f(a, b):``."""
+        return f"def {self.name}({', '.join(self.arg_names)}):"
+
+    def describe(self) -> str:
+        """Signature, argument types and contract, as a prompt or ``heurevo slots`` shows them."""
+        sig = self.numba_signature
+        lines = [self.def_line(), f"    # numba signature: {self.signature}"]
+        for arg, tp in zip(self.arg_names, sig.args, strict=True):
+            mut = " (may be modified)" if arg in self.mutable_args else " (read-only)"
+            lines.append(f"    #   {arg}: {tp}{mut if hasattr(tp, 'dtype') else ''}")
+        lines.append(f"    #   returns: {sig.return_type}")
+        lines.append(textwrap.indent(self.contract.strip(), "    # "))
+        return "\n".join(lines)
+
+
+def _parse(signature: str) -> Any:
+    """Parse a Numba signature string such as ``"int64(float64[::1], int64)"``."""
+    import numba
+    from numba import types
+
+    namespace = {name: getattr(types, name) for name in dir(types) if not name.startswith("_")}
+    namespace["numba"] = numba
+    try:
+        sig = eval(signature, {"__builtins__": {}}, namespace)  # trusted, package-defined strings
+    except Exception as exc:
+        raise ValueError(f"cannot parse slot signature {signature!r}: {exc}") from exc
+    return sig
+
+
+SLOTS: Registry[Slot] = Registry("slot")
+
+
+def register_slot(slot: Slot) -> Slot:
+    """Register ``slot`` under ``problem.name``; raises on a duplicate."""
+    return SLOTS.register(slot.key, slot, slot.contract.strip().splitlines()[0])
+
+
+def slots_for(problem: str) -> list[Slot]:
+    """All registered slots of ``problem``, in registration order."""
+    return [s for s in SLOTS.in_order() if s.problem == problem]
