@@ -1,0 +1,81 @@
+"""Real worker processes with real limits: whatever a task does, the engine survives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from heurevo.engine.sandbox import SandboxLimits, SandboxPool, SandboxWorker
+from heurevo.populations.records import EvalStatus
+
+TESTS = str(Path(__file__).resolve().parent)
+
+
+@pytest.fixture()
+def worker():
+    env = {**os.environ, "PYTHONPATH": TESTS + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    w = SandboxWorker(SandboxLimits(timeout_s=3, memory_mb=1024), env=env)
+    yield w
+    w.close()
+
+
+def test_round_trip_and_warm_reuse(worker) -> None:
+    a = worker.call("sandbox_tasks:echo", {"x": [1, 2]})
+    b = worker.call("sandbox_tasks:pid", None)
+    assert a.ok and a.value == {"x": [1, 2]}
+    assert b.value == a.worker_pid == b.worker_pid  # same warm process
+
+
+def test_timeout_kills_and_next_call_gets_a_new_worker(worker) -> None:
+    first = worker.call("sandbox_tasks:pid", None).value
+    out = worker.call("sandbox_tasks:sleep", 30, timeout_s=1.0)
+    assert out.status is EvalStatus.TIMEOUT and "1 s wall-clock" in out.error
+    assert out.seconds < 5
+    again = worker.call("sandbox_tasks:pid", None)
+    assert again.ok and again.value != first
+
+
+def test_exception_is_failed_with_traceback(worker) -> None:
+    out = worker.call("sandbox_tasks:boom", 7)
+    assert out.status is EvalStatus.FAILED and "ValueError: bad input 7" in out.error
+    assert worker.call("sandbox_tasks:echo", 1).value == 1  # same worker still serves
+
+
+def test_segfault_is_crashed_with_signal_and_replaced(worker) -> None:
+    out = worker.call("sandbox_tasks:segfault", None)
+    assert out.status is EvalStatus.CRASHED and "SIGSEGV" in out.error
+    assert worker.call("sandbox_tasks:echo", 2).value == 2
+
+
+def test_exit_code_is_crashed(worker) -> None:
+    out = worker.call("sandbox_tasks:exit_code", 3)
+    assert out.status is EvalStatus.CRASHED and "exited with code 3" in out.error
+
+
+def test_memory_limit(worker) -> None:
+    out = worker.call("sandbox_tasks:allocate", 3 * 1024**3)
+    assert out.status is EvalStatus.MEMORY
+    assert worker.call("sandbox_tasks:allocate", 1000).value == 1000
+
+
+def test_network_is_refused(worker) -> None:
+    out = worker.call("sandbox_tasks:connect", None)
+    assert out.status is EvalStatus.FAILED
+    assert "network" in out.error.lower() or "unreachable" in out.error.lower()
+
+
+def test_unknown_task_is_failed(worker) -> None:
+    out = worker.call("sandbox_tasks:nope", None)
+    assert out.status is EvalStatus.FAILED and "nope" in out.error
+
+
+def test_pool_map_keeps_order_and_survives_crashes(monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", TESTS + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    with SandboxPool(2, SandboxLimits(timeout_s=5, memory_mb=1024)) as pool:
+        outs = pool.map("sandbox_tasks:echo", range(6))
+        assert [o.value for o in outs] == list(range(6))
+        assert pool.run("sandbox_tasks:segfault", None).status is EvalStatus.CRASHED
+        assert [o.value for o in pool.map("sandbox_tasks:echo", range(4))] == list(range(4))
+        assert pool.restarts >= 1
