@@ -117,8 +117,10 @@ class _Visitor(ast.NodeVisitor):
                 continue
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
                 continue  # docstring or bare constant
-            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None \
-                    and _is_constant_expr(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, ast.AnnAssign) else []
+            if targets and all(isinstance(t, ast.Name) for t in targets) \
+                    and node.value is not None and _is_constant_expr(node.value):
                 continue
             self.fail(node, "safety",
                       f"top-level `{type(node).__name__}` statement is not allowed; at module level "
@@ -223,9 +225,9 @@ def _check_signature(slot: Slot, tree: ast.Module) -> list[CheckFailure]:
     got = [x.arg for x in a.args]
     out = []
     if a.vararg or a.kwarg or a.kwonlyargs or a.posonlyargs:
-        out.append(CheckFailure("signature", f"'{slot.name}' must take exactly ({want}) with no "
-                                             "*args, **kwargs, keyword-only or positional-only markers",
-                                fn.lineno))
+        return [CheckFailure("signature", f"'{slot.name}' must take exactly ({want}) with no "
+                                          "*args, **kwargs, keyword-only or positional-only markers",
+                             fn.lineno)]
     if tuple(got) != slot.arg_names:
         out.append(CheckFailure("signature", f"'{slot.name}' takes ({', '.join(got)}) but the slot "
                                              f"requires ({want}) — same names, same order", fn.lineno))

@@ -13,11 +13,26 @@ and every candidate only compiles its own small functions (see :mod:`heurevo.sol
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from heurevo.registry import Registry
+
+
+@dataclass(frozen=True)
+class ProbeCase:
+    """A tiny hand-built state with a known answer or invariant, for a slot's quick checks.
+
+    ``check(args_after_call, result)`` returns None when the result is acceptable, otherwise a
+    complaint written for whoever must repair the code, e.g. "returned index 57 for a state
+    with 40 variables".
+    """
+
+    name: str
+    args: tuple[Any, ...]
+    check: Callable[[tuple[Any, ...], Any], str | None]
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,7 @@ class Slot:
     default_source: str
     allowed_imports: tuple[str, ...] = ("math", "numpy")
     mutable_args: tuple[str, ...] = ()
+    probes: str | None = None  # "module:function" returning list[ProbeCase] for quick checks
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
