@@ -1,0 +1,239 @@
+"""The EA meta-controller: parent selection, survival, explore/exploit, slot scheduling.
+
+Ask/tell: :meth:`Controller.ask` returns proposal requests (which slot, which operator, which
+parents); :meth:`Controller.tell` records an evaluated candidate; :meth:`Controller.end_generation`
+applies survival and advances the slot schedule. Selection and survival use DEAP's tools
+(tournament, roulette, NSGA-II) on thin wrappers, under a seed derived from the run seed and the
+generation, so a run is reproducible. The controller never evaluates or proposes code itself.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from deap import base, tools
+
+from heurevo.populations.records import Candidate, EvaluationResult
+
+
+@dataclass(frozen=True)
+class Member:
+    """An evaluated candidate in the population."""
+
+    candidate: Candidate
+    result: EvaluationResult
+
+    @property
+    def fitness(self) -> float:
+        """Training fitness (higher is better); failed candidates count as -inf."""
+        return self.result.fitness if self.result.ok and self.result.fitness is not None else float("-inf")
+
+    def objectives(self, names: Sequence[str]) -> tuple[float, ...]:
+        """Values of the named objectives: quality (max), solver time and code length (min)."""
+        values = []
+        for name in names:
+            if name == "quality":
+                values.append(self.fitness)
+            elif name == "time":
+                values.append(sum(r.seconds for r in self.result.instances))
+            elif name == "length":
+                values.append(float(sum(len(s) for s in self.candidate.sources.values())))
+            else:
+                raise ValueError(f"unknown objective '{name}'")
+        return tuple(values)
+
+
+OBJECTIVE_WEIGHTS = {"quality": 1.0, "time": -1.0, "length": -1.0}
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    """How the population is selected, kept and steered."""
+
+    population_size: int = 8
+    offspring_per_generation: int = 8
+    selection: Literal["tournament", "roulette"] = "tournament"
+    tournament_size: int = 3
+    survival: Literal["plus", "nsga2"] = "plus"
+    objectives: tuple[str, ...] = ("quality", "time", "length")
+    stagnation_generations: int = 3
+    exploit_operators: dict[str, float] = field(default_factory=lambda: {"mutate": 0.4, "crossover": 0.3, "tune": 0.3})
+    explore_operators: dict[str, float] = field(default_factory=lambda: {"init": 0.4, "mutate": 0.5, "crossover": 0.1})
+    slot_schedule: Literal["greedy", "joint"] = "greedy"
+    generations_per_slot: int = 3
+
+    def validate(self) -> None:
+        """Reject settings that cannot work."""
+        if self.population_size < 1:
+            raise ValueError(f"population_size: must be >= 1, got {self.population_size}")
+        if self.offspring_per_generation < 1:
+            raise ValueError(f"offspring_per_generation: must be >= 1, got {self.offspring_per_generation}")
+        if self.tournament_size < 1:
+            raise ValueError(f"tournament_size: must be >= 1, got {self.tournament_size}")
+        for name in self.objectives:
+            if name not in OBJECTIVE_WEIGHTS:
+                raise ValueError(f"objectives: unknown objective '{name}' (known: quality, time, length)")
+        for key in ("exploit_operators", "explore_operators"):
+            ops = getattr(self, key)
+            if not ops or any(w < 0 for w in ops.values()) or sum(ops.values()) <= 0:
+                raise ValueError(f"{key}: needs at least one operator with a positive weight")
+        if self.generations_per_slot < 1:
+            raise ValueError(f"generations_per_slot: must be >= 1, got {self.generations_per_slot}")
+
+
+#: How many parents each operator takes.
+OPERATOR_ARITY = {"init": 0, "mutate": 1, "tune": 1, "simplify": 1, "mutate_params": 1,
+                  "mutate_algorithm": 1, "crossover": 2, "crossover_common": 2}
+
+
+@dataclass(frozen=True)
+class ProposalRequest:
+    """What the controller asks a proposer for: new code for ``slots`` by ``operator``."""
+
+    problem: str
+    slots: tuple[str, ...]
+    operator: str
+    parents: tuple[Member, ...]
+    base_sources: dict[str, str]
+    seed: int
+    generation: int
+    mode: Literal["exploit", "explore"] = "exploit"
+
+
+class _Wrapped:
+    """A DEAP-compatible individual around a member."""
+
+    def __init__(self, member: Member, fitness_cls: type[base.Fitness], objectives: Sequence[str]):
+        self.member = member
+        self.fitness = fitness_cls()
+        vals = member.objectives(objectives)
+        # DEAP cannot order -inf sensibly in crowding distance; failed members get a floor value.
+        self.fitness.values = tuple(v if v != float("-inf") else -1e9 for v in vals)
+
+
+def _seeded(seed: int, fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` with Python's global RNG (which DEAP's tools use) seeded, then restore it."""
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        return fn()
+    finally:
+        random.setstate(state)
+
+
+class Controller:
+    """Steers the population of one run; all state is rebuilt from ``tell`` calls on resume."""
+
+    def __init__(self, config: ControllerConfig, problem: str, slot_names: Sequence[str],
+                 default_sources: dict[str, str], seed: int, operators: Sequence[str]):
+        config.validate()
+        self.config = config
+        self.problem = problem
+        self.slot_names = tuple(slot_names)
+        self.seed = seed
+        self.operators = set(operators)
+        self.generation = 0
+        self.population: list[Member] = []
+        self.offspring: list[Member] = []
+        self.best_sources = dict(default_sources)
+        self.best: Member | None = None
+        self._best_history: list[float] = []
+        self._slot_index = 0
+        self._generations_on_slot = 0
+        self._weights_single = type("QualityFitness", (base.Fitness,), {"weights": (1.0,)})
+        weights = tuple(OBJECTIVE_WEIGHTS[o] for o in config.objectives)
+        self._weights_multi = type("MultiFitness", (base.Fitness,), {"weights": weights})
+
+    # --- state ------------------------------------------------------------------------
+    @property
+    def current_slots(self) -> tuple[str, ...]:
+        """The slot(s) being evolved now."""
+        if self.config.slot_schedule == "joint":
+            return self.slot_names
+        return (self.slot_names[self._slot_index % len(self.slot_names)],)
+
+    @property
+    def mode(self) -> Literal["exploit", "explore"]:
+        """Explore when the best fitness has not improved for ``stagnation_generations``."""
+        k = self.config.stagnation_generations
+        hist = self._best_history
+        if len(hist) <= k:
+            return "exploit"
+        return "explore" if hist[-1] <= hist[-1 - k] else "exploit"
+
+    def _rng(self, salt: int) -> random.Random:
+        return random.Random((self.seed * 1_000_003 + self.generation) * 1_009 + salt)
+
+    # --- ask / tell ---------------------------------------------------------------------
+    def ask(self, n: int | None = None) -> list[ProposalRequest]:
+        """Proposal requests for this generation's offspring."""
+        n = self.config.offspring_per_generation if n is None else n
+        rng = self._rng(0)
+        mode = self.mode
+        table = self.config.explore_operators if mode == "explore" else self.config.exploit_operators
+        ops = [(op, w) for op, w in table.items() if op in self.operators and w > 0]
+        if not ops:
+            ops = [(op, 1.0) for op in sorted(self.operators)]
+        viable = [m for m in self.population if m.fitness != float("-inf")]
+        requests = []
+        for i in range(n):
+            op = rng.choices([o for o, _ in ops], weights=[w for _, w in ops])[0]
+            arity = OPERATOR_ARITY.get(op, 1)
+            if arity > len(viable):
+                op, arity = ("init", 0) if "init" in self.operators else (op, len(viable))
+            parents = self.select_parents(viable, arity, salt=i + 1)
+            requests.append(ProposalRequest(
+                problem=self.problem, slots=self.current_slots, operator=op, parents=tuple(parents),
+                base_sources=dict(self.best_sources), seed=rng.randrange(2**31),
+                generation=self.generation, mode=mode))
+        return requests
+
+    def select_parents(self, pool: Sequence[Member], k: int, salt: int = 0) -> list[Member]:
+        """``k`` distinct-if-possible parents by tournament or roulette selection (DEAP tools)."""
+        if k == 0 or not pool:
+            return []
+        wrapped = [_Wrapped(m, self._weights_single, ("quality",)) for m in pool]
+        seed = self._rng(1000 + salt).randrange(2**31)
+        if self.config.selection == "roulette":
+            floor = min(w.fitness.values[0] for w in wrapped)
+            shift = -floor + 1e-9 if floor <= 0 else 0.0
+            for w in wrapped:
+                w.fitness.values = (w.fitness.values[0] + shift,)
+            chosen = _seeded(seed, lambda: tools.selRoulette(wrapped, k))
+        else:
+            size = min(self.config.tournament_size, len(wrapped))
+            chosen = _seeded(seed, lambda: tools.selTournament(wrapped, k, size))
+        return [c.member for c in chosen]
+
+    def tell(self, member: Member) -> None:
+        """Record an evaluated offspring (or an initial member)."""
+        self.offspring.append(member)
+        if member.fitness != float("-inf") and (self.best is None or member.fitness > self.best.fitness):
+            self.best = member
+            self.best_sources = {**self.best_sources, **member.candidate.sources}
+
+    def end_generation(self) -> None:
+        """Survival of the fittest (mu + lambda, or NSGA-II), then advance the slot schedule."""
+        pool = self.population + self.offspring
+        self.offspring = []
+        mu = self.config.population_size
+        if self.config.survival == "nsga2" and len(pool) > mu:
+            wrapped = [_Wrapped(m, self._weights_multi, self.config.objectives) for m in pool]
+            chosen = _seeded(self._rng(7).randrange(2**31), lambda: tools.selNSGA2(wrapped, mu))
+            survivors = [w.member for w in chosen]
+        else:
+            wrapped = [_Wrapped(m, self._weights_single, ("quality",)) for m in pool]
+            survivors = [w.member for w in tools.selBest(wrapped, min(mu, len(wrapped)))]
+        # Keep a stable order (by fitness, then id) so a resumed run rebuilds the same state.
+        self.population = sorted(survivors, key=lambda m: (-m.fitness, m.candidate.id))
+        self._best_history.append(self.best.fitness if self.best else float("-inf"))
+        self.generation += 1
+        self._generations_on_slot += 1
+        if self.config.slot_schedule == "greedy" and self._generations_on_slot >= self.config.generations_per_slot:
+            self._slot_index += 1
+            self._generations_on_slot = 0
+            # The next slot starts from a population of the best so far (greedy propagation).
+            self.population = [m for m in self.population if m is self.best] or self.population[:1]
