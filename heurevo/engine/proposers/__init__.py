@@ -1,0 +1,1 @@
+"""Proposers turn a proposal request into new slot source code; they never evaluate anything."""
