@@ -1,0 +1,281 @@
+"""Offline proposer: strongly typed genetic programming (DEAP) over a slot's expression holes.
+
+A slot that supports GP declares a :class:`GPHole` in ``slot.extra["gp_hole"]``: its default
+source with a marker where an expression goes (the score combination, the weight increment, the
+edge utility...), the float variables in scope there, and the default expression. GP evolves
+typed expression trees (float arithmetic, comparisons, conditionals) with DEAP's init, subtree
+crossover, uniform/node-replacement mutation and a height limit, and emits ordinary Python: the
+template with the expression filled in, small helper functions, and a ``# gp-tree:`` comment that
+lets later generations recover the tree (parsed by a small parser here, never ``eval``). The
+result goes through the same checks and evaluation as LLM-written code.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import random
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from deap import gp
+
+from heurevo.engine.controller import ProposalRequest
+from heurevo.engine.proposers.base import PROPOSERS, Proposal, ProposalError, Proposer
+from heurevo.engine.proposers.tuning import TuningConfig, tune_constants
+from heurevo.solvers.slots import Slot
+
+MARKER = "GP_EXPR"
+TREE_COMMENT = "# gp-tree: "
+
+
+@dataclass(frozen=True)
+class GPHole:
+    """A typed expression hole in a slot's default source."""
+
+    template: str  # the slot's source with MARKER where the expression goes
+    inputs: tuple[str, ...]  # float-valued names in scope at the hole
+    default: str  # the default expression in prefix form, e.g. "add(hscore, oscore)"
+
+
+@dataclass(frozen=True)
+class GPConfig:
+    """Tree sizes and variation settings."""
+
+    init_min_height: int = 1
+    init_max_height: int = 3
+    max_height: int = 7
+    mutation_max_height: int = 2
+    constant_sigma: float = 0.3
+
+    def validate(self) -> None:
+        """Reject settings that cannot work."""
+        if not 0 <= self.init_min_height <= self.init_max_height <= self.max_height:
+            raise ValueError("init_min_height: need 0 <= init_min_height <= init_max_height <= max_height")
+
+
+class Bool:
+    """Marker type for boolean-valued subtrees."""
+
+
+# name → (arity, python template); helpers are emitted once as needed.
+_FLOAT_OPS: dict[str, tuple[int, str]] = {
+    "add": (2, "({0} + {1})"), "sub": (2, "({0} - {1})"), "mul": (2, "({0} * {1})"),
+    "pdiv": (2, "gp_pdiv({0}, {1})"), "neg": (1, "(-{0})"), "fmax": (2, "max({0}, {1})"),
+    "fmin": (2, "min({0}, {1})"), "sqrt_abs": (1, "math.sqrt(abs({0}))"),
+    "log1p_abs": (1, "math.log1p(abs({0}))"), "square": (1, "({0} * {0})"),
+}
+_BOOL_OPS: dict[str, tuple[int, str]] = {"gt": (2, "({0} > {1})"), "lt": (2, "({0} < {1})")}
+_IF = "if_else"
+_HELPERS = {
+    "gp_pdiv": "def gp_pdiv(a, b):\n    if abs(b) > 1e-12:\n        return a / b\n    return a\n",
+}
+_CONSTANTS = (0.1, 0.5, 1.0, 2.0, 10.0)
+
+
+def _pdiv(a: float, b: float) -> float:
+    return a / b if abs(b) > 1e-12 else a
+
+
+def build_pset(hole: GPHole) -> gp.PrimitiveSetTyped:
+    """DEAP's typed primitive set for a hole (float arithmetic, comparisons, if-else)."""
+    pset = gp.PrimitiveSetTyped("HOLE", [float] * len(hole.inputs), float)
+    pset.renameArguments(**{f"ARG{i}": name for i, name in enumerate(hole.inputs)})
+    impl = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "pdiv": _pdiv,
+            "neg": operator.neg, "fmax": max, "fmin": min,
+            "sqrt_abs": lambda a: math.sqrt(abs(a)), "log1p_abs": lambda a: math.log1p(abs(a)),
+            "square": lambda a: a * a}
+    for name, (arity, _) in _FLOAT_OPS.items():
+        pset.addPrimitive(impl[name], [float] * arity, float, name=name)
+    pset.addPrimitive(operator.gt, [float, float], Bool, name="gt")
+    pset.addPrimitive(operator.lt, [float, float], Bool, name="lt")
+    pset.addPrimitive(lambda c, a, b: a if c else b, [Bool, float, float], float, name=_IF)
+    for c in _CONSTANTS:
+        pset.addTerminal(c, float)
+    pset.addTerminal(True, Bool, name="true")
+    return pset
+
+
+_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z_0-9]*|-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[(),])")
+
+
+def parse_tree(text: str, pset: gp.PrimitiveSetTyped) -> gp.PrimitiveTree:
+    """Parse a prefix expression like ``add(x, mul(y, 0.5))`` with ``pset``'s names (no eval)."""
+    tokens = [t for t in _TOKEN.findall(text) if t]
+    if "".join(tokens) != re.sub(r"\s+", "", text):
+        raise ValueError(f"unexpected characters in GP tree {text!r}")
+    prims = {name: p for name, p in pset.mapping.items() if isinstance(p, gp.Primitive)}
+    terms = {name: t for name, t in pset.mapping.items() if isinstance(t, gp.Terminal)}
+    out: list[Any] = []
+    pos = 0
+
+    def node(ret: type) -> None:
+        nonlocal pos
+        if pos >= len(tokens):
+            raise ValueError("GP tree ends early")
+        tok = tokens[pos]
+        pos += 1
+        if tok in prims:
+            prim = prims[tok]
+            if prim.ret is not ret:
+                raise ValueError(f"'{tok}' has the wrong type here")
+            out.append(prim)
+            if tokens[pos:pos + 1] != ["("]:
+                raise ValueError(f"expected '(' after '{tok}'")
+            pos += 1
+            for i, arg_type in enumerate(prim.args):
+                if i:
+                    if tokens[pos:pos + 1] != [","]:
+                        raise ValueError(f"expected ',' in arguments of '{tok}'")
+                    pos += 1
+                node(arg_type)
+            if tokens[pos:pos + 1] != [")"]:
+                raise ValueError(f"expected ')' after arguments of '{tok}'")
+            pos += 1
+        elif tok in terms and terms[tok].ret is ret:
+            out.append(terms[tok])
+        elif ret is float and re.fullmatch(r"-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?", tok):
+            out.append(gp.Terminal(float(tok), False, float))
+        else:
+            raise ValueError(f"unknown or mistyped token '{tok}' in GP tree")
+
+    node(float)
+    if pos != len(tokens):
+        raise ValueError("trailing tokens after GP tree")
+    return gp.PrimitiveTree(out)
+
+
+def tree_to_python(tree: gp.PrimitiveTree) -> tuple[str, set[str]]:
+    """The tree as a Python expression, and the helper functions it needs."""
+    helpers: set[str] = set()
+
+    def emit(i: int) -> tuple[str, int]:
+        nd = tree[i]
+        if isinstance(nd, gp.Primitive):
+            args, j = [], i + 1
+            for _ in range(nd.arity):
+                text, j = emit(j)
+                args.append(text)
+            if nd.name == _IF:
+                return f"({args[1]} if {args[0]} else {args[2]})", j
+            template = (_FLOAT_OPS.get(nd.name) or _BOOL_OPS[nd.name])[1]
+            if "gp_pdiv" in template:
+                helpers.add("gp_pdiv")
+            return template.format(*args), j
+        value = nd.value
+        if nd.ret is Bool:
+            return "True", i + 1
+        if isinstance(value, float):
+            return repr(value), i + 1
+        return str(value), i + 1  # an input variable: its value is its name
+
+    text, end = emit(0)
+    assert end == len(tree)
+    return text, helpers
+
+
+def render(hole: GPHole, tree: gp.PrimitiveTree) -> str:
+    """Slot source for ``tree``: tree comment, helpers, template with the expression."""
+    expr, helpers = tree_to_python(tree)
+    head = TREE_COMMENT + str(tree) + "\n"
+    body = "".join(_HELPERS[h] + "\n\n" for h in sorted(helpers))
+    return head + body + hole.template.replace(MARKER, expr)
+
+
+def tree_of(source: str | None, hole: GPHole, pset: gp.PrimitiveSetTyped) -> gp.PrimitiveTree:
+    """The tree recorded in a GP-made source, else the hole's default expression."""
+    if source and source.startswith(TREE_COMMENT):
+        line = source.splitlines()[0][len(TREE_COMMENT):]
+        try:
+            return parse_tree(line, pset)
+        except ValueError:
+            pass
+    return parse_tree(hole.default, pset)
+
+
+def _seeded(seed: int, fn: Any) -> Any:
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        return fn()
+    finally:
+        random.setstate(state)
+
+
+class GPProposer(Proposer):
+    """Genetic programming over the expression holes of the requested slots."""
+
+    name = "gp"
+    operators = ("init", "mutate", "crossover", "tune")
+
+    def __init__(self, slots: dict[str, Slot], config: GPConfig | None = None,
+                 tuning: TuningConfig | None = None):
+        self.config = config or GPConfig()
+        self.config.validate()
+        self.tuning = tuning or TuningConfig()
+        self.holes = {name: s.extra["gp_hole"] for name, s in slots.items() if "gp_hole" in s.extra}
+        self.psets = {name: build_pset(h) for name, h in self.holes.items()}
+
+    def evolvable(self) -> list[str]:
+        """Slots this proposer can work on."""
+        return list(self.holes)
+
+    def _limit_ok(self, tree: gp.PrimitiveTree) -> bool:
+        return tree.height <= self.config.max_height
+
+    def _vary(self, slot: str, request: ProposalRequest) -> gp.PrimitiveTree:
+        hole, pset, cfg = self.holes[slot], self.psets[slot], self.config
+        parents = [tree_of(p.candidate.sources.get(slot), hole, pset) for p in request.parents]
+        op = request.operator
+        if op == "init" or not parents:
+            return gp.PrimitiveTree(gp.genHalfAndHalf(pset, cfg.init_min_height, cfg.init_max_height, float))
+        if op == "crossover" and len(parents) >= 2:
+            a, b = gp.PrimitiveTree(parents[0]), gp.PrimitiveTree(parents[1])
+            child, _ = gp.cxOnePoint(a, b)
+            return child
+        if op == "tune":
+            return self._tune_tree(gp.PrimitiveTree(parents[0]))
+        mutant = gp.PrimitiveTree(parents[0])
+        if random.random() < 0.7:
+            def expr(pset: gp.PrimitiveSetTyped, type_: type) -> list[Any]:
+                return gp.genGrow(pset, 0, cfg.mutation_max_height, type_)
+            (mutant,) = gp.mutUniform(mutant, expr=expr, pset=pset)
+        else:
+            (mutant,) = gp.mutNodeReplacement(mutant, pset=pset)
+        return mutant
+
+    def _tune_tree(self, tree: gp.PrimitiveTree) -> gp.PrimitiveTree:
+        consts = [i for i, nd in enumerate(tree) if isinstance(nd, gp.Terminal)
+                  and isinstance(nd.value, float)]
+        if not consts:
+            return tree
+        for i in random.sample(consts, max(1, len(consts) // 2)):
+            value = tree[i].value * math.exp(random.gauss(0.0, self.config.constant_sigma))
+            tree[i] = gp.Terminal(float(f"{value:.4g}"), False, float)
+        return tree
+
+    def propose(self, request: ProposalRequest) -> Proposal:
+        """New sources for the requested slots that have holes (tune also works on any code)."""
+        slots = [s for s in request.slots if s in self.holes]
+        if not slots:
+            if request.operator == "tune" and request.parents:
+                sources = {s: tune_constants(request.parents[0].candidate.sources[s], request.seed,
+                                             self.tuning)
+                           for s in request.slots if s in request.parents[0].candidate.sources}
+                return Proposal(sources, "tune", "retuned numeric constants")
+            raise ProposalError(f"GP has no expression hole in slot(s) {', '.join(request.slots)}")
+        out: dict[str, str] = {}
+        for k, slot in enumerate(slots):
+            for attempt in range(20):
+                tree = _seeded(request.seed * 31 + k * 1009 + attempt, lambda s=slot: self._vary(s, request))
+                if self._limit_ok(tree):
+                    break
+            else:
+                raise ProposalError(f"GP could not make a tree within height {self.config.max_height}")
+            out[slot] = render(self.holes[slot], tree)
+        idea = "; ".join(f"{s}: {o.splitlines()[0][len(TREE_COMMENT):]}" for s, o in out.items())
+        return Proposal(out, request.operator, idea)
+
+
+PROPOSERS.register("gp", GPProposer, "genetic programming over slot expression holes (offline)")
