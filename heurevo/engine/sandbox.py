@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,15 +231,21 @@ class SandboxPool:
         assert self._warmup is not None
         worker.call(self._warmup[0], self._warmup[1], timeout_s=max(self.limits.timeout_s, 300.0))
 
-    def run(self, task: str, payload: Any, timeout_s: float | None = None) -> TaskOutcome:
-        """Run one task on a free worker (a dead or killed worker is restarted and re-warmed)."""
+    @contextlib.contextmanager
+    def lease(self) -> Iterator[SandboxWorker]:
+        """Hold one warm worker for several calls (a candidate's stages share its compiled code)."""
         worker = self._idle.get()
         try:
             if not worker.alive() and self._warmup is not None:
                 self._warm(worker)
-            return worker.call(task, payload, timeout_s)
+            yield worker
         finally:
             self._idle.put(worker)
+
+    def run(self, task: str, payload: Any, timeout_s: float | None = None) -> TaskOutcome:
+        """Run one task on a free worker (a dead or killed worker is restarted and re-warmed)."""
+        with self.lease() as worker:
+            return worker.call(task, payload, timeout_s)
 
     def map(self, task: str, payloads: Iterable[Any], timeout_s: float | None = None) -> list[TaskOutcome]:
         """Run ``task`` on every payload across the workers; results in input order."""
