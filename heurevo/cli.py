@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from heurevo import __version__
+from heurevo import cli_engine as _engine_commands
 from heurevo.errors import HeurevoError
 
 app = typer.Typer(
@@ -120,6 +121,9 @@ def bench_tsp(
 
     run_tsp_bench(data=data, time_per_100=time_per_100, seed=seed, pattern=pattern,
                   literature=literature, lkh=lkh, out=out, console=console)
+
+
+_engine_commands.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,227 @@
+"""CLI commands of the engine: slots, check, evolve, show, export (registered in heurevo.cli)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from heurevo.errors import HeurevoError
+
+console = Console()
+
+
+def slots_command(
+    problem: Annotated[str | None, typer.Argument(help="pbo or tsp (default: both).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (signature = the def line).")] = False,
+) -> None:
+    """List every slot: signature, contract and default source."""
+    from heurevo.solvers.problem import PROBLEMS, get_problem
+
+    names = [problem] if problem else PROBLEMS.names()
+    rows = []
+    for name in names:
+        for slot in get_problem(name).slots().values():
+            rows.append({"problem": slot.problem, "name": slot.name, "signature": slot.def_line(),
+                         "numba_signature": slot.signature, "arg_names": list(slot.arg_names),
+                         "mutable_args": list(slot.mutable_args), "contract": slot.contract.strip(),
+                         "default_source": slot.default_source,
+                         "gp_hole": "gp_hole" in slot.extra})
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        console.rule(f"[bold]{r['problem']}.{r['name']}")
+        console.print(r["signature"], highlight=False, markup=False)
+        console.print(f"numba: {r['numba_signature']}", style="dim", highlight=False, markup=False)
+        console.print(r["contract"], highlight=False, markup=False)
+        console.print("default:", style="bold")
+        console.print(r["default_source"], highlight=False, markup=False)
+
+
+def check_command(
+    file: Annotated[Path, typer.Argument(help="Python file with the slot function.")],
+    problem: Annotated[str, typer.Option("--problem", help="pbo or tsp.")],
+    slot: Annotated[str, typer.Option("--slot", help="Slot name (see `heurevo slots`).")],
+    steps: Annotated[int, typer.Option("--steps", help="Step budget of the small evaluation.")] = 2000,
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds per stage before the worker is killed.")] = 30.0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Check a heuristic file and run a small sandboxed evaluation; exit 1 if rejected or failed."""
+    from heurevo.benchmarks.suites import SplitInstance
+    from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
+    from heurevo.populations.records import Candidate
+    from heurevo.solvers.problem import get_problem
+
+    if not file.is_file():
+        raise HeurevoError(f"{file}: no such file")
+    slots = get_problem(problem).slots()
+    if slot not in slots:
+        raise HeurevoError(f"unknown slot '{slot}' for {problem}; known: {', '.join(slots)}")
+    source = file.read_text(encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="heurevo-check-") as tmp:
+        work = Path(tmp)
+        adapter = get_problem(problem)
+        inst = adapter.smoke_instance(work / "inst")
+        cfg = EvaluationConfig(budget_steps=steps, timeout_s=timeout_s, workers=1, minibatch=1, full=False)
+        ev = StagedEvaluator(problem, {"train": [SplitInstance(inst.name, str(inst))]}, cfg, 0, work)
+        try:
+            cand = Candidate.new(problem, {**{n: s.default_source for n, s in slots.items()}, slot: source})
+            result = ev.evaluate(cand)
+        finally:
+            ev.close()
+    if as_json:
+        print(json.dumps(result.to_json()))
+    else:
+        verdict = "[green]accepted[/]" if result.ok else "[red]rejected[/]" if result.status.value == "rejected" \
+            else f"[red]{result.status.value}[/]"
+        console.print(f"{file}: {verdict} (status {result.status.value}, stage {result.stage.value}, "
+                      f"{result.seconds:.2f} s)")
+        if result.ok:
+            console.print(f"fitness vs default on a small instance: {result.fitness:.4f}")
+        if result.feedback:
+            console.print(result.feedback, highlight=False, markup=False)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def evolve_command(
+    config_file: Annotated[Path | None, typer.Argument(help="Run config TOML (every field has a default).")] = None,
+    problem: Annotated[str | None, typer.Option("--problem", help="pbo or tsp.")] = None,
+    suite: Annotated[str | None, typer.Option("--suite", help="Named suite or a folder of instances.")] = None,
+    slots: Annotated[str | None, typer.Option("--slots", help="Comma-separated slots to evolve.")] = None,
+    proposer: Annotated[str | None, typer.Option("--proposer", help="gp (offline).")] = None,
+    evaluations: Annotated[int | None, typer.Option("--evaluations", help="Evaluation budget.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Sandboxed worker processes.")] = None,
+    run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Folder for this run (default: runs/<name>).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --run-dir (or CONFIG_FILE as the run folder).")] = False,
+) -> None:
+    """Evolve heuristics on a suite; Ctrl-C stops cleanly and --resume continues."""
+    from heurevo.config import load_settings, load_toml
+    from heurevo.engine.run_config import RunConfig
+    from heurevo.engine.session import execute, prepare_run
+    from heurevo.engine.views import live_panel
+
+    if resume:
+        folder = run_dir or config_file
+        if folder is None:
+            raise HeurevoError("--resume needs the run folder (--run-dir DIR)")
+        config = None
+    else:
+        config = load_toml(RunConfig, config_file) if config_file else RunConfig()
+        config = _override(config, problem, suite, slots, proposer, evaluations, seed, workers)
+        folder = run_dir or load_settings().runs_dir / f"{config.problem}-{config.suite.name.replace('/', '_')}-s{config.seed}"
+    live = Live(console=console, refresh_per_second=4, transient=False)
+    holder: dict[str, object] = {}
+
+    def progress(stats: object) -> None:
+        run = holder.get("run")
+        if run is not None:
+            live.update(live_panel(stats, run.loop.budgets))  # type: ignore[attr-defined]
+
+    with console.status("starting workers and compiling kernels..."):
+        run = prepare_run(config, folder, resume=resume, on_progress=progress)
+    holder["run"] = run
+    try:
+        with live:
+            summary = execute(run)
+            live.update(live_panel(summary.stats, run.loop.budgets))
+    finally:
+        run.close()
+    console.print(f"stopped: {summary.stats.stopped_because}")
+    if summary.best:
+        console.print(f"best train fitness {summary.best.fitness:.4f} (candidate {summary.best.candidate.id})")
+    if summary.validation:
+        console.print(f"validation fitness of the reported best: {summary.validation.fitness:.4f} "
+                      "(1.0 = the default heuristic)")
+    console.print(f"run folder: {folder}   (heurevo show {folder}; heurevo export {folder} --out best.py)")
+
+
+def _override(config: object, problem: str | None, suite: str | None, slots: str | None,
+              proposer: str | None, evaluations: int | None, seed: int | None,
+              workers: int | None) -> object:
+    from heurevo.config import from_mapping, to_mapping
+    from heurevo.engine.run_config import DEFAULT_SUITES, RunConfig
+
+    data = to_mapping(config)
+    if problem:
+        if suite is None and data["suite"]["name"] == DEFAULT_SUITES.get(data["problem"]):
+            data["suite"]["name"] = DEFAULT_SUITES.get(problem, data["suite"]["name"])
+        data["problem"] = problem
+    if suite:
+        data["suite"]["name"] = suite
+    if slots:
+        data["slots"] = [s.strip() for s in slots.split(",") if s.strip()]
+    if proposer:
+        data["proposer"] = proposer
+    if evaluations is not None:
+        data["budget"]["evaluations"] = evaluations
+    if seed is not None:
+        data["seed"] = seed
+    if workers is not None:
+        data["evaluation"]["workers"] = workers
+    return from_mapping(RunConfig, data, path="<command line>")
+
+
+def show_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+    top: Annotated[int, typer.Option("--top", help="How many candidates to list.")] = 5,
+) -> None:
+    """Summarise a run: status, top candidates, the best one's lineage."""
+    from heurevo.engine.session import STORE_FILE
+    from heurevo.engine.views import run_report
+    from heurevo.populations.store import SQLiteStore
+
+    path = run_dir / STORE_FILE
+    if not path.is_file():
+        raise HeurevoError(f"{run_dir}: no {STORE_FILE}; is this a heurevo run folder?")
+    store = SQLiteStore(path)
+    try:
+        console.print(run_report(store, top))
+    finally:
+        store.close()
+
+
+def export_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+    out: Annotated[Path, typer.Option("--out", help="Python file to write.")] = Path("best.py"),
+) -> None:
+    """Write the best heuristics of a run as a file for `heurevo solve --heuristics`."""
+    from heurevo.engine.session import STORE_FILE
+    from heurevo.populations.export import export_source
+    from heurevo.populations.lineage import best_candidate
+    from heurevo.populations.store import SQLiteStore
+    from heurevo.solvers.problem import get_problem
+
+    path = run_dir / STORE_FILE
+    if not path.is_file():
+        raise HeurevoError(f"{run_dir}: no {STORE_FILE}; is this a heurevo run folder?")
+    store = SQLiteStore(path)
+    try:
+        best = best_candidate(store)
+    finally:
+        store.close()
+    if best is None:
+        raise HeurevoError(f"{run_dir}: no evaluated candidate yet")
+    cand, train, val = best
+    header = (f"heurevo heuristics: candidate {cand.id} of run {run_dir.name}; train fitness "
+              f"{train.fitness}; validation fitness {val.fitness if val else 'n/a'}")
+    out.write_text(export_source(cand, get_problem(cand.problem).slots(), header), encoding="utf-8")
+    console.print(f"wrote {out}  (heurevo solve INSTANCE --heuristics {out})")
+    sys.stdout.flush()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the engine commands to the CLI."""
+    app.command("slots")(slots_command)
+    app.command("check")(check_command)
+    app.command("evolve")(evolve_command)
+    app.command("show")(show_command)
+    app.command("export")(export_command)

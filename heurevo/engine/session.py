@@ -1,0 +1,95 @@
+"""Assemble a run from its config and a run folder: store, suite, evaluator, proposer, loop.
+
+A run folder holds ``config.toml`` (the resolved config), ``run.sqlite`` (the store) and
+``work/`` (smoke instances). Starting a run in a folder that already holds evaluations is
+refused unless ``resume`` is set; resuming reads the folder's own config.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from heurevo.benchmarks.suites import build_suite, split_suite
+from heurevo.config import dump_toml, load_toml
+from heurevo.engine.controller import Controller
+from heurevo.engine.evaluate import StagedEvaluator
+from heurevo.engine.proposers.gp import GPProposer
+from heurevo.engine.run import Budgets, RunLoop, RunStats, RunSummary
+from heurevo.engine.run_config import RunConfig
+from heurevo.errors import ConfigError, HeurevoError
+from heurevo.populations.store import SQLiteStore
+
+CONFIG_FILE = "config.toml"
+STORE_FILE = "run.sqlite"
+
+
+def suite_cache_dir() -> Path:
+    """Where generated suites are written (``$HEUREVO_CACHE`` or ~/.cache/heurevo)."""
+    base = os.environ.get("HEUREVO_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "heurevo")
+    return Path(base) / "suites"
+
+
+@dataclass
+class Run:
+    """The assembled parts of one run."""
+
+    config: RunConfig
+    run_dir: Path
+    store: SQLiteStore
+    evaluator: StagedEvaluator
+    loop: RunLoop
+    slot_names: tuple[str, ...]
+
+    def close(self) -> None:
+        """Stop workers and close the store."""
+        self.evaluator.close()
+        self.store.close()
+
+
+def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False,
+                on_progress: Callable[[RunStats], None] | None = None) -> Run:
+    """Build every part of a run (without starting it)."""
+    run_dir = Path(run_dir)
+    cfg_path = run_dir / CONFIG_FILE
+    if resume:
+        if not cfg_path.is_file():
+            raise HeurevoError(f"{run_dir}: no {CONFIG_FILE} here; is this a heurevo run folder?")
+        config = load_toml(RunConfig, cfg_path)
+    else:
+        if config is None:
+            raise ValueError("a config is needed to start a run")
+        if (run_dir / STORE_FILE).exists():
+            raise HeurevoError(f"{run_dir} already holds a run; use --resume to continue it "
+                               "or choose another --run-dir")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        dump_toml(config, cfg_path)
+    assert config is not None
+    store = SQLiteStore(run_dir / STORE_FILE)
+    store.init_run(run_dir.name, config.seed, cfg_path.read_text(encoding="utf-8"))
+    suite = build_suite(config.suite.name, config.problem, suite_cache_dir())
+    splits = split_suite(suite, config.suite.validation_fraction, config.seed)
+    evaluator = StagedEvaluator(config.problem, splits, config.evaluation, config.seed, run_dir / "work")
+    slots = evaluator.slots
+    proposer = GPProposer(slots, config.gp, config.tuning)
+    names = config.slots or tuple(proposer.evolvable())
+    unknown = [n for n in names if n not in slots]
+    if unknown:
+        raise ConfigError(f"unknown slot(s) {unknown} for {config.problem}; known: {list(slots)}",
+                          key="slots", path=cfg_path)
+    defaults = {n: s.default_source for n, s in slots.items()}
+    controller = Controller(config.controller, config.problem, names, defaults, config.seed,
+                            proposer.operators)
+    b = config.budget
+    budgets = Budgets(evaluations=b.evaluations, wall_time_s=b.wall_time_s, proposals=b.proposals,
+                      generations=b.generations, tokens=b.tokens, cost_usd=b.cost_usd)
+    loop = RunLoop(controller, proposer, evaluator, store, budgets, workers=config.evaluation.workers,
+                   on_progress=on_progress)
+    return Run(config, run_dir, store, evaluator, loop, names)
+
+
+def execute(run: Run) -> RunSummary:
+    """Run the loop from the default heuristic; safe to call again on the same folder (resume)."""
+    return run.loop.run([run.evaluator.default_candidate])

@@ -1,0 +1,84 @@
+"""Rich renderings of runs: the live view of ``evolve`` and the report of ``show``."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+
+from heurevo.engine.run import Budgets, RunStats
+from heurevo.populations.lineage import best_candidate, lineage, ranked
+from heurevo.populations.store import Store
+
+
+def _fmt(x: float | None, digits: int = 4) -> str:
+    return "—" if x is None or x == float("-inf") else f"{x:.{digits}f}"
+
+
+def live_panel(stats: RunStats, budgets: Budgets, now: float | None = None) -> Panel:
+    """The live view: generation, best fitness, throughput, failures, budget left."""
+    now = time.monotonic() if now is None else now
+    elapsed = max(1e-9, now - stats.started)
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("generation", str(stats.generation))
+    table.add_row("best train fitness", f"{_fmt(stats.best_fitness)}  ({stats.best_id or '—'})")
+    rate = 60.0 * (stats.evaluations - stats.reused) / elapsed
+    table.add_row("evaluations", f"{stats.evaluations} ({stats.reused} reused from the store), {rate:.1f}/min")
+    fails = {k: v for k, v in stats.statuses.items() if k != "ok"}
+    table.add_row("failures", ", ".join(f"{k} {v}" for k, v in sorted(fails.items())) or "none")
+    table.add_row("proposals", f"{stats.proposals} ({stats.proposal_failures} failed)")
+    left = []
+    if budgets.evaluations is not None:
+        left.append(f"{budgets.evaluations - stats.evaluations} evaluations")
+    if budgets.wall_time_s is not None:
+        left.append(f"{max(0.0, budgets.wall_time_s - elapsed):.0f} s")
+    table.add_row("budget left", ", ".join(left) or "unlimited")
+    table.add_row("elapsed", f"{elapsed:.1f} s")
+    return Panel(table, title="heurevo evolve", expand=False)
+
+
+def run_report(store: Store, top: int = 5) -> Group:
+    """``heurevo show``: summary, top candidates, lineage of the best."""
+    info = store.run_info()
+    evals = store.evaluations()
+    statuses: dict[str, int] = {}
+    for _, r in evals:
+        statuses[r.status.value] = statuses.get(r.status.value, 0) + 1
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    if info:
+        head.add_row("run", f"{info.run_id} (seed {info.seed}, {info.status})")
+    head.add_row("candidates", str(len(store.candidates())))
+    head.add_row("evaluations", ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none")
+    stops = store.events("stop")
+    if stops:
+        head.add_row("stopped", str(stops[-1].data.get("reason", "")))
+    parts: list[object] = [Panel(head, title="run", expand=False)]
+
+    t = Table(title=f"top {top} candidates (train)")
+    for col in ("id", "fitness", "status", "operator", "gen", "idea"):
+        t.add_column(col, overflow="fold")
+    for r in ranked(store)[:top]:
+        t.add_row(r.candidate.id, _fmt(r.fitness), r.result.status.value, r.candidate.operator,
+                  str(r.candidate.generation), (r.candidate.idea or "")[:80])
+    parts.append(t)
+
+    best = best_candidate(store)
+    if best:
+        cand, _, val = best
+        b = Table(title="best candidate and its lineage (newest first)")
+        for col in ("id", "operator", "gen", "train fitness", "idea"):
+            b.add_column(col, overflow="fold")
+        train_fit = {r.candidate.id: r.fitness for r in ranked(store)}
+        for c in lineage(store, cand.id):
+            b.add_row(c.id, c.operator, str(c.generation), _fmt(train_fit.get(c.id)), (c.idea or "")[:80])
+        parts.append(b)
+        if val is not None:
+            parts.append(f"validation fitness of the best: {_fmt(val.fitness)} "
+                         f"(1.0 = the default heuristic)")
+    return Group(*parts)
