@@ -94,8 +94,9 @@ def run_instances(payload: dict[str, Any]) -> list[dict[str, Any]]:
     functions, _, _ = _functions(payload, quick=False)
     out = []
     for path, seed, reference in payload["instances"]:
-        res = ad.run(_instance(ad, path), functions, int(seed), int(payload["budget_steps"]))
-        score = ad.score(res.objective, res.feasible, reference) if res.verified else 0.0
+        inst = _instance(ad, path)
+        res = ad.run(inst, functions, int(seed), int(payload["budget_steps"]))
+        score = ad.score(inst, res.objective, res.feasible, reference) if res.verified else 0.0
         out.append(InstanceResult(
             instance=Path(path).name, seed=int(seed), objective=res.objective, verified=res.verified,
             feasible=res.feasible, steps=res.steps, seconds=res.seconds, trace=res.trace,

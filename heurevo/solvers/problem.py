@@ -47,7 +47,8 @@ class ProblemAdapter(ABC):
         """Solve ``instance`` with compiled slot ``functions`` and verify the result."""
 
     @abstractmethod
-    def score(self, objective: float | None, feasible: bool, reference: float | None) -> float:
+    def score(self, instance: Any, objective: float | None, feasible: bool,
+              reference: float | None) -> float:
         """Quality relative to ``reference`` (1.0 = as good as the reference; higher is better)."""
 
     @abstractmethod
