@@ -9,6 +9,7 @@ ends with the same population as an uninterrupted one.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -105,6 +106,9 @@ class RunLoop:
         self.on_progress = on_progress
         self.validate_top = validate_top
         self.stats = RunStats()
+        self._lock = threading.Lock()
+        self._propose_lock = threading.Lock()
+        self._reserved = 0
 
     # --- budgets ----------------------------------------------------------------------
     def _exhausted(self) -> str:
@@ -156,12 +160,14 @@ class RunLoop:
         s.reused += int(reused)
         s.statuses[result.status.value] = s.statuses.get(result.status.value, 0) + 1
         s.eval_seconds += result.seconds
+        self._progress()
 
     # --- the loop -----------------------------------------------------------------------
     def seed_population(self, initial: list[Candidate]) -> None:
         """Evaluate the initial candidates (the defaults, say) and tell the controller."""
+        self._reserved = self.stats.evaluations
         for cand in initial:
-            if self._exhausted():
+            if not self._reserve():
                 break
             result, reused = self._evaluate(cand, None)
             self._count(result, reused)
@@ -200,31 +206,57 @@ class RunLoop:
             not self.stats.stopped_because.startswith("interrupted") else None
         return RunSummary(self.stats, self.controller.best, tuple(self.controller.population), validation)
 
+    def _propose(self, call: Callable[[], Proposal | None], operator: str) -> Proposal | None:
+        """One proposer call, counted; a ProposalError is recorded and gives None."""
+        with self._lock:
+            self.stats.proposals += 1
+        try:
+            if self.proposer.parallel_safe:
+                return call()
+            with self._propose_lock:
+                return call()
+        except ProposalError as exc:
+            with self._lock:
+                self.stats.proposal_failures += 1
+            self.store.add_event("proposal_failed", {"operator": operator, "error": str(exc)[:500]})
+            return None
+
+    def _reserve(self) -> bool:
+        """Claim one evaluation from the budget (thread-safe); False when it is spent."""
+        with self._lock:
+            if self.budgets.evaluations is not None and self._reserved >= self.budgets.evaluations:
+                return False
+            self._reserved += 1
+            return True
+
+    def _chain(self, req: ProposalRequest) -> list[tuple[Candidate, EvaluationResult, bool]]:
+        """Propose, evaluate, and follow up (repair, refine) while the proposer asks to."""
+        out: list[tuple[Candidate, EvaluationResult, bool]] = []
+        proposal = self._propose(lambda: self.proposer.propose(req), req.operator)
+        parent_fitness = req.parents[0].fitness if req.parents else None
+        for round_ in range(1 + self.proposer.max_followups):
+            if proposal is None or not self._reserve():
+                break
+            cand = self._candidate(req, proposal)
+            result, reused = self._evaluate(cand, parent_fitness)
+            out.append((cand, result, reused))
+            if round_ == self.proposer.max_followups:
+                break
+            prev = proposal
+            proposal = self._propose(lambda p=prev, c=cand, r=result: self.proposer.followup(req, p, c, r),
+                                     "followup")
+        return out
+
     def _generation(self, pool: ThreadPoolExecutor) -> None:
         requests = self.controller.ask()
-        remaining = None if self.budgets.evaluations is None else \
-            self.budgets.evaluations - self.stats.evaluations
-        if remaining is not None:
-            requests = requests[:max(0, remaining)]
         if self.budgets.proposals is not None:
             requests = requests[:max(0, self.budgets.proposals - self.stats.proposals)]
-        candidates: list[tuple[ProposalRequest, Candidate | None]] = []
-        for req in requests:
-            self.stats.proposals += 1
-            try:
-                candidates.append((req, self._candidate(req, self.proposer.propose(req))))
-            except ProposalError as exc:
-                self.stats.proposal_failures += 1
-                self.store.add_event("proposal_failed", {"operator": req.operator, "error": str(exc)[:500]})
-                candidates.append((req, None))
-        futures = [
-            (req, cand, pool.submit(self._evaluate, cand, req.parents[0].fitness if req.parents else None))
-            for req, cand in candidates if cand is not None
-        ]
-        for _req, cand, fut in futures:  # tell in request order: deterministic
-            result, reused = fut.result()
-            self._count(result, reused)
-            self.controller.tell(Member(cand, result))
+        self._reserved = self.stats.evaluations
+        chains = [pool.submit(self._chain, req) for req in requests]
+        for fut in chains:  # tell in request order: deterministic
+            for cand, result, reused in fut.result():
+                self._count(result, reused)
+                self.controller.tell(Member(cand, result))
         self.controller.end_generation()
         self._sync_best()
         self.store.add_event("generation", {"generation": self.controller.generation,

@@ -16,7 +16,7 @@ from heurevo.benchmarks.suites import build_suite, split_suite
 from heurevo.config import dump_toml, load_toml
 from heurevo.engine.controller import Controller
 from heurevo.engine.evaluate import StagedEvaluator
-from heurevo.engine.proposers.gp import GPProposer
+from heurevo.engine.proposers.factory import make_proposer
 from heurevo.engine.run import Budgets, RunLoop, RunStats, RunSummary
 from heurevo.engine.run_config import RunConfig
 from heurevo.errors import ConfigError, HeurevoError
@@ -44,8 +44,9 @@ class Run:
     slot_names: tuple[str, ...]
 
     def close(self) -> None:
-        """Stop workers and close the store."""
+        """Stop workers and the proposer, and close the store."""
         self.evaluator.close()
+        self.loop.proposer.close()
         self.store.close()
 
 
@@ -73,7 +74,7 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
     splits = split_suite(suite, config.suite.validation_fraction, config.seed)
     evaluator = StagedEvaluator(config.problem, splits, config.evaluation, config.seed, run_dir / "work")
     slots = evaluator.slots
-    proposer = GPProposer(slots, config.gp, config.tuning)
+    proposer = make_proposer(config, slots, store)
     names = config.slots or tuple(proposer.evolvable())
     unknown = [n for n in names if n not in slots]
     if unknown:
@@ -86,7 +87,7 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
     budgets = Budgets(evaluations=b.evaluations, wall_time_s=b.wall_time_s, proposals=b.proposals,
                       generations=b.generations, tokens=b.tokens, cost_usd=b.cost_usd)
     loop = RunLoop(controller, proposer, evaluator, store, budgets, workers=config.evaluation.workers,
-                   on_progress=on_progress)
+                   usage=proposer.usage, on_progress=on_progress)
     return Run(config, run_dir, store, evaluator, loop, names)
 
 
