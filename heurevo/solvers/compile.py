@@ -60,6 +60,8 @@ def load_python_function(slot: Slot, source: str, *, filename: str = "<slot>") -
     if not isinstance(fn, pytypes.FunctionType):
         raise SlotError(f"{filename}: no function named '{slot.name}' (slot {slot.key}); "
                         f"expected `{slot.def_line()}`")
+    if slot.extra.get("runs_in") == "python":  # plain Python slot: helpers stay plain too
+        return fn
     # Helpers defined in the same source must be jitted for the slot to call them.
     for name, obj in list(namespace.items()):
         if isinstance(obj, pytypes.FunctionType) and obj.__module__ == namespace["__name__"] and name != slot.name:
@@ -69,8 +71,14 @@ def load_python_function(slot: Slot, source: str, *, filename: str = "<slot>") -
 
 def compile_slot(slot: Slot, source: str, *, filename: str = "<slot>",
                  boundscheck: bool = False) -> CompiledSlot:
-    """Compile ``source`` for ``slot`` with its exact signature; raises :class:`SlotError`."""
+    """Compile ``source`` for ``slot`` with its exact signature; raises :class:`SlotError`.
+
+    A slot with ``extra["runs_in"] == "python"`` (one that runs once per instance, outside the
+    kernels) gets its plain Python function instead of a Numba dispatcher.
+    """
     fn = load_python_function(slot, source, filename=filename)
+    if slot.extra.get("runs_in") == "python":  # called once per instance from Python, not jitted
+        return CompiledSlot(slot, source, fn)
     try:
         dispatcher = numba.njit(slot.numba_signature, cache=False, boundscheck=boundscheck)(fn)
     except Exception as exc:

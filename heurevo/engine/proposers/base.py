@@ -45,7 +45,7 @@ class Proposer(ABC):
         return None
 
     def evolvable(self) -> list[str]:
-        """Slots this proposer can write code for (all of them, unless it says otherwise)."""
+        """Slots this proposer can write code for (each proposer says which)."""
         return []
 
     def usage(self) -> tuple[int, float]:
