@@ -7,10 +7,10 @@ from deap import gp
 
 from heurevo.engine.checks import static_check
 from heurevo.engine.controller import Member, ProposalRequest
-from heurevo.engine.proposers.gp import GPHole, GPProposer, build_pset, parse_tree, render, tree_of
+from heurevo.engine.proposers.gp import GPProposer, build_pset, parse_tree, render, tree_of
 from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Stage
 from heurevo.solvers.compile import compile_slot
-from heurevo.solvers.slots import Slot
+from heurevo.solvers.slots import GPHole, Slot
 
 TEMPLATE = """def combine(h, o, age):
     return GP_EXPR

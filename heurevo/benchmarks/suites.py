@@ -71,3 +71,33 @@ def split_suite(suite: Suite, validation_fraction: float, seed: int) -> dict[str
     val = sorted(items[:n_val], key=lambda i: i.name)
     train = sorted(items[n_val:], key=lambda i: i.name)
     return {"train": train, "validation": val or train}
+
+
+def _generated(problem: str, folder: Path, make: Callable[[Path], list[Path]]) -> Suite:
+    """Generate the files once (marked complete by a stamp file), then list them."""
+    stamp = folder / ".complete"
+    if not stamp.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        make(folder)
+        stamp.write_text("ok\n")
+    return suite_from_folder(folder, problem)
+
+
+def _pbo_suite(families: list[str], sizes: list[int], seeds: list[int]) -> SuiteBuilder:
+    def build(folder: Path) -> Suite:
+        from heurevo.benchmarks.generators.pbo import write_suite
+
+        suite = _generated("pbo", folder, lambda f: write_suite(f, families, sizes, seeds))
+        return Suite(folder.name, "pbo", suite.instances)
+    return build
+
+
+SUITES.register("pbo-mixed-small", _pbo_suite(["setcover", "knapsack", "vertexcover", "assignment"],
+                                              [60], [1, 2, 3]),
+                "12 small generated PBO instances: set cover, knapsack, vertex cover, assignment")
+SUITES.register("pbo-setcover", _pbo_suite(["setcover"], [120, 200], [1, 2, 3, 4, 5]),
+                "10 generated weighted set-cover instances (120 and 200 elements)")
+SUITES.register("pbo-knapsack", _pbo_suite(["knapsack"], [100, 200], [1, 2, 3, 4, 5]),
+                "10 generated multi-dimensional knapsack instances (as minimisation)")
+SUITES.register("pbo-tiny", _pbo_suite(["setcover", "vertexcover"], [20], [1, 2]),
+                "4 tiny generated PBO instances, for tests")

@@ -26,6 +26,9 @@ from heurevo.populations.records import (
 )
 from heurevo.populations.store import Store
 
+#: Generations in a row without a new evaluation before the run gives up.
+MAX_IDLE_GENERATIONS = 25
+
 
 class Evaluator(Protocol):
     """Scores candidates; implementations run the code in sandboxed workers."""
@@ -68,6 +71,7 @@ class RunStats:
     reused: int = 0
     proposals: int = 0
     proposal_failures: int = 0
+    duplicates: int = 0
     statuses: dict[str, int] = field(default_factory=dict)
     generation: int = 0
     best_fitness: float | None = None
@@ -109,6 +113,7 @@ class RunLoop:
         self._lock = threading.Lock()
         self._propose_lock = threading.Lock()
         self._reserved = 0
+        self._seen: set[str] = set()
 
     # --- budgets ----------------------------------------------------------------------
     def _exhausted(self) -> str:
@@ -170,6 +175,7 @@ class RunLoop:
             if not self._reserve():
                 break
             result, reused = self._evaluate(cand, None)
+            self._seen.add(cand.id)
             self._count(result, reused)
             self.controller.tell(Member(cand, result))
         self.controller.end_generation()
@@ -184,6 +190,7 @@ class RunLoop:
     def run(self, initial: list[Candidate]) -> RunSummary:
         """Run until a budget is spent or Ctrl-C; every finished evaluation is already stored."""
         self.stats = RunStats(started=self.clock())
+        self._seen = set()
         info = self.store.run_info()
         self.store.set_run_status("running")
         resumed = bool(info and self.store.evaluations())
@@ -191,9 +198,16 @@ class RunLoop:
         try:
             self.seed_population(initial)
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
+                idle = 0
                 while not (reason := self._exhausted()):
+                    before = self.stats.evaluations
                     self._generation(pool)
                     self._progress()
+                    idle = idle + 1 if self.stats.evaluations == before else 0
+                    if idle >= MAX_IDLE_GENERATIONS:
+                        reason = (f"no new candidate in {idle} generations (the proposer only "
+                                  "repeated earlier code or failed)")
+                        break
             self.stats.stopped_because = reason
             self.store.set_run_status("finished")
         except KeyboardInterrupt:
@@ -249,12 +263,18 @@ class RunLoop:
 
     def _generation(self, pool: ThreadPoolExecutor) -> None:
         requests = self.controller.ask()
+        if self.budgets.evaluations is not None:  # trim up front: which requests run is deterministic
+            requests = requests[:max(0, self.budgets.evaluations - self.stats.evaluations)]
         if self.budgets.proposals is not None:
             requests = requests[:max(0, self.budgets.proposals - self.stats.proposals)]
         self._reserved = self.stats.evaluations
         chains = [pool.submit(self._chain, req) for req in requests]
         for fut in chains:  # tell in request order: deterministic
             for cand, result, reused in fut.result():
+                if cand.id in self._seen:  # the same code again: not a new evaluation
+                    self.stats.duplicates += 1
+                    continue
+                self._seen.add(cand.id)
                 self._count(result, reused)
                 self.controller.tell(Member(cand, result))
         self.controller.end_generation()

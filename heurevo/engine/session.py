@@ -76,6 +76,9 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
     slots = evaluator.slots
     proposer = make_proposer(config, slots, store)
     names = config.slots or tuple(proposer.evolvable())
+    if not names:
+        raise ConfigError(f"the {config.proposer} proposer can evolve none of {config.problem}'s slots",
+                          key="slots", path=cfg_path)
     unknown = [n for n in names if n not in slots]
     if unknown:
         raise ConfigError(f"unknown slot(s) {unknown} for {config.problem}; known: {list(slots)}",

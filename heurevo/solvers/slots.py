@@ -36,6 +36,21 @@ class ProbeCase:
 
 
 @dataclass(frozen=True)
+class GPHole:
+    """A typed expression hole in a slot's default source, for genetic programming.
+
+    ``template`` is a complete slot source with the marker ``GP_EXPR`` where a float expression
+    goes; ``inputs`` are the float-valued names in scope there; ``default`` is the expression of
+    the default implementation in prefix form (e.g. ``"add(hscore, oscore)"``), so GP starts
+    from the default's behaviour.
+    """
+
+    template: str
+    inputs: tuple[str, ...]
+    default: str
+
+
+@dataclass(frozen=True)
 class Slot:
     """A replaceable decision function of a solver kernel."""
 

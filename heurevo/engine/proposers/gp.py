@@ -1,6 +1,7 @@
 """Offline proposer: strongly typed genetic programming (DEAP) over a slot's expression holes.
 
-A slot that supports GP declares a :class:`GPHole` in ``slot.extra["gp_hole"]``: its default
+A slot that supports GP declares a :class:`~heurevo.solvers.slots.GPHole` in
+``slot.extra["gp_hole"]``: its default
 source with a marker where an expression goes (the score combination, the weight increment, the
 edge utility...), the float variables in scope there, and the default expression. GP evolves
 typed expression trees (float arithmetic, comparisons, conditionals) with DEAP's init, subtree
@@ -24,19 +25,10 @@ from deap import gp
 from heurevo.engine.controller import ProposalRequest
 from heurevo.engine.proposers.base import PROPOSERS, Proposal, ProposalError, Proposer
 from heurevo.engine.proposers.tuning import TuningConfig, tune_constants
-from heurevo.solvers.slots import Slot
+from heurevo.solvers.slots import GPHole, Slot
 
 MARKER = "GP_EXPR"
 TREE_COMMENT = "# gp-tree: "
-
-
-@dataclass(frozen=True)
-class GPHole:
-    """A typed expression hole in a slot's default source."""
-
-    template: str  # the slot's source with MARKER where the expression goes
-    inputs: tuple[str, ...]  # float-valued names in scope at the hole
-    default: str  # the default expression in prefix form, e.g. "add(hscore, oscore)"
 
 
 @dataclass(frozen=True)
