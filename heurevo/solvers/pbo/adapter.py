@@ -15,7 +15,7 @@ from heurevo.benchmarks.formats.opb import read_pb, write_pb
 from heurevo.benchmarks.generators.pbo import generate
 from heurevo.solvers.pbo.holes import HOLES
 from heurevo.solvers.pbo.instance import PBOInstance, build_instance
-from heurevo.solvers.pbo.search import search
+from heurevo.solvers.pbo.search import default_functions, search
 from heurevo.solvers.pbo.slots import PBO_SLOTS, pbo_slots
 from heurevo.solvers.pbo.solve import formula_objective
 from heurevo.solvers.pbo.verify import evaluate
@@ -45,7 +45,8 @@ class PBOAdapter(ProblemAdapter):
         """Search for ``budget_steps`` flips and verify the best assignment independently."""
         if instance.unsat_lines:
             return RunOutput(None, False, True, 0, 0.0)
-        fns = tuple(functions[s.name] for s in PBO_SLOTS)
+        defaults = default_functions()
+        fns = tuple(functions.get(s.name, defaults[i]) for i, s in enumerate(PBO_SLOTS))
         res = search(instance, steps=budget_steps, seed=seed, functions=fns)
         sign = instance.obj_sign
         trace = tuple((int(step), float(secs), float(cost + instance.obj_offset))

@@ -1,0 +1,162 @@
+"""``heurevo bench pbo``: flip rate and objective per instance against NuPBO and reference solvers.
+
+For every ``.opb`` in the data folder: our default search at a fixed budget (every result
+verified), its flips/s over NuPBO's (``nupbo-60s.csv`` in ``shared/reference``), its objective
+against NuPBO's 60 s value and the known optimum (``optima.csv``), and, when installed, SCIP and
+CP-SAT at the same wall time (one thread each). Also reports the kernel and slot compile times.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from heurevo.benchmarks import pbo_references as refs
+from heurevo.benchmarks.formats.opb import read_pb
+from heurevo.benchmarks.shared_data import shared_data_dir
+from heurevo.solvers.solve import SolveOptions
+
+
+def _read_csv(path: Path, key: str = "file") -> dict[str, dict[str, str]]:
+    if not path.is_file():
+        return {}
+    with path.open(newline="") as fh:
+        return {row[key]: row for row in csv.DictReader(fh)}
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
+
+
+def compile_times() -> dict[str, float]:
+    """Seconds to load the (cached) kernel, compile the default slots, and swap one slot."""
+    t0 = time.perf_counter()
+    from heurevo.solvers.pbo import search
+
+    t1 = time.perf_counter()
+    search.default_functions()
+    t2 = time.perf_counter()
+    slot = search.pbo_slots()["pick_best_variable"]
+    search.functions_for({"pick_best_variable": slot.default_source.replace("0.01", "0.02")})
+    t3 = time.perf_counter()
+    return {"kernel_load_s": t1 - t0, "default_slots_s": t2 - t1, "slot_swap_s": t3 - t2}
+
+
+def _compare(ours: int | None, theirs: int | None) -> str:
+    if ours is None:
+        return "none" if theirs is None else "worse"
+    if theirs is None:
+        return "better"
+    return "better" if ours < theirs else "equal" if ours == theirs else "worse"
+
+
+def run_pbo_bench(data: Path | None, steps: int | None, time_s: float, seed: int, pattern: str,
+                  references: bool, out: Path | None, console: Console) -> list[dict[str, Any]]:
+    """Run the benchmark, print a table and return one row per instance."""
+    folder = data or shared_data_dir("pbo")
+    if folder is None or not folder.is_dir():
+        console.print("[yellow]PBO bench skipped: no data folder (give --data or set HEUREVO_SHARED_DATA)[/]")
+        return []
+    files = sorted(folder.glob(pattern))
+    nupbo = _read_csv(folder.parent.parent / "reference" / "nupbo-60s.csv")
+    optima = _read_csv(folder / "optima.csv")
+    use = {name: references and refs.available(name) for name in ("scip", "cpsat")}
+    timings = compile_times()
+    from heurevo.solvers.pbo.instance import build_instance
+    from heurevo.solvers.pbo.solve import solve_instance
+
+    rows: list[dict[str, Any]] = []
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("PBO bench", total=len(files))
+        for path in files:
+            progress.update(task, description=f"heurevo {path.name}")
+            formula = read_pb(path)
+            inst = build_instance(formula, str(path))
+            res = solve_instance(inst, SolveOptions(steps=steps, time_s=None if steps else time_s,
+                                                    seed=seed))
+            nu = nupbo.get(path.name, {})
+            row: dict[str, Any] = {
+                "file": path.name, "objective": res.objective, "status": res.status,
+                "verified": res.verified, "seconds": res.seconds, "steps": res.steps,
+                "flips_per_s": res.extra.get("flips_per_s", 0.0),
+                "nupbo_flips_per_s": _int(nu.get("nupbo_flips_per_s")),
+                "nupbo_60s": _int(nu.get("nupbo_60s_objective")),
+                "reference": optima.get(path.name, {}).get("reference_obj", ""),
+            }
+            row["vs_nupbo"] = _compare(row["objective"], row["nupbo_60s"])
+            wall = max(res.seconds, 0.1)
+            if use["scip"]:
+                progress.update(task, description=f"SCIP {path.name}")
+                row["scip"] = refs.solve_scip(path, formula, wall).objective
+            if use["cpsat"]:
+                progress.update(task, description=f"CP-SAT {path.name}")
+                row["cpsat"] = refs.solve_cpsat(formula, wall).objective
+            rows.append(row)
+            progress.advance(task)
+    console.print(_table(rows, use, steps, time_s))
+    console.print(_summary(rows, timings))
+    if out is not None:
+        out.write_text(json.dumps({"rows": rows, "timings": timings, "time_s": time_s,
+                                   "steps": steps, "seed": seed}, indent=1))
+    return rows
+
+
+_STATUS = {"OPTIMUM FOUND": "OPT", "SATISFIABLE": "SAT", "UNSATISFIABLE": "UNSAT", "UNKNOWN": "UNK"}
+
+
+def _fmt(x: Any) -> str:
+    return "—" if x is None or x == "" else str(x)
+
+
+def _table(rows: list[dict[str, Any]], use: dict[str, bool], steps: int | None,
+           time_s: float) -> Table:
+    budget = f"{steps} flips" if steps else f"{time_s:g} s"
+    table = Table(title=f"PBO: heurevo default slots at {budget} vs NuPBO (C++) and references")
+    for col in ("instance", "flips/s", "×NuPBO", "objective", "NuPBO 60s", "vs NuPBO",
+                "reference", "status"):
+        table.add_column(col, justify="left" if col == "instance" else "right",
+                         overflow="fold")
+    if use["scip"]:
+        table.add_column("SCIP", justify="right")
+    if use["cpsat"]:
+        table.add_column("CP-SAT", justify="right")
+    colour = {"better": "green", "equal": "green", "worse": "red", "none": "dim"}
+    for r in rows:
+        ratio = r["flips_per_s"] / r["nupbo_flips_per_s"] if r["nupbo_flips_per_s"] else None
+        name = r["file"].removeprefix("miplib_").removeprefix("normalized-").removesuffix(".opb")
+        cells = [name, f"{r['flips_per_s']:,.0f}", f"{ratio:.2f}" if ratio else "—",
+                 _fmt(r["objective"]), _fmt(r["nupbo_60s"]),
+                 f"[{colour[r['vs_nupbo']]}]{r['vs_nupbo']}[/]", _fmt(r["reference"]),
+                 _STATUS.get(r["status"], r["status"])
+                 + ("" if r["verified"] or r["objective"] is None else " UNVERIFIED")]
+        if use["scip"]:
+            cells.append(_fmt(r.get("scip")))
+        if use["cpsat"]:
+            cells.append(_fmt(r.get("cpsat")))
+        table.add_row(*cells)
+    return table
+
+
+def _summary(rows: list[dict[str, Any]], timings: dict[str, float]) -> str:
+    ratios = [r["flips_per_s"] / r["nupbo_flips_per_s"] for r in rows
+              if r["nupbo_flips_per_s"] and r["flips_per_s"]]
+    geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios)) if ratios else float("nan")
+    judged = [r for r in rows if r["nupbo_60s"] is not None]
+    good = sum(r["vs_nupbo"] in ("better", "equal") for r in judged)
+    at_ref = sum(str(r["objective"]) == r["reference"] for r in rows)
+    return (f"flip rate vs NuPBO: geometric mean ×{geo:.2f} over {len(ratios)} instances; "
+            f"objective equal or better than NuPBO 60 s on {good}/{len(judged)}; "
+            f"at the reference value on {at_ref}/{len(rows)}\n"
+            f"kernel load {timings['kernel_load_s']:.2f} s, default slots compile "
+            f"{timings['default_slots_s']:.2f} s, one slot swap {timings['slot_swap_s']:.3f} s")

@@ -1,0 +1,1 @@
+"""Pseudo-Boolean optimisation: NuPBO-style local search with seven swappable slots."""

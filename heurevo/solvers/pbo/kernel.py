@@ -1,0 +1,342 @@
+"""The NuPBO-style incremental local search, compiled once with the seven slots as arguments.
+
+``run_search`` is jitted with an explicit signature whose slot arguments are the slots'
+``function_type``: the kernel compiles once per machine (``cache=True``) and every candidate
+slot implementation (an ``njit(signature)`` function) is passed in without recompiling it.
+
+All search state lives in arrays owned by the caller (:mod:`heurevo.solvers.pbo.search`), so a
+search is resumed chunk by chunk (the caller checks the clock between chunks) and is a pure
+function of its seed. Scores follow NuPBO: for hard constraint c with effective weight e and
+gap g = degree - sat, a literal of coefficient a contributes to its variable's hard score
+``e*min(g, a)`` (false, g > 0), ``-e*a`` (true, g > 0), ``-e*max(0, a + g)`` (true, g <= 0) or 0.
+
+Compiled without the Numba runtime (``_nrt=False``): the kernel allocates nothing, and without
+NRT no atomic reference counting surrounds the array-passing slot calls (measured 1.3-8x more
+flips/s). The hot helpers are inlined at the IR level (``inline="always"``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+
+from heurevo.solvers.pbo.slots import PBO_SLOTS
+
+# ctr[] layout: the kernel's scalar state, kept in an int64 array between chunks.
+STEP, N_UNSAT, N_PAID, N_GOOD, COST, BEST_COST, LAST_IMPROVE, RESTARTS, TRACE_N, READY, \
+    BEST_STEP, RESTART_AFTER = range(12)
+N_CTR = 12
+
+#: Return codes of run_search.
+DONE, OPTIMUM, BAD_BEST_PICK, BAD_ESCAPE_PICK = 0, 1, -1, -2
+
+#: A combined score must exceed this to count as improving (absorbs float round-off).
+GOOD_EPS = 1e-9
+
+I64 = types.int64[::1]
+I8 = types.int8[::1]
+F64 = types.float64[::1]
+U64 = types.uint64[::1]
+
+#: Instance arrays, in kernel argument order (names match PBOInstance fields).
+INSTANCE_ARGS = ("con_start", "lit_var", "lit_sign", "lit_coef", "con_degree", "con_avg",
+                 "occ_start", "occ_con", "occ_lit", "obj_var", "obj_cost", "obj_paid", "var_obj")
+#: State arrays, in kernel argument order (names match SearchState fields).
+STATE_ARGS = ("values", "best_values", "sat", "hard_w", "hard_e", "unsat", "unsat_pos",
+              "obj_w", "obj_e", "paid", "paid_pos", "hscore", "oscore", "score", "good",
+              "good_pos", "last_flip", "trace_step", "trace_cost", "ctr", "rng")
+
+_ARG_TYPES = {
+    "con_start": I64, "lit_var": I64, "lit_sign": I8, "lit_coef": I64, "con_degree": I64,
+    "con_avg": I64, "occ_start": I64, "occ_con": I64, "occ_lit": I64, "obj_var": I64,
+    "obj_cost": I64, "obj_paid": I8, "var_obj": I64, "values": I8, "best_values": I8,
+    "sat": I64, "hard_w": F64, "hard_e": F64, "unsat": I64, "unsat_pos": I64, "obj_w": F64,
+    "obj_e": F64, "paid": I64, "paid_pos": I64, "hscore": F64, "oscore": F64, "score": F64,
+    "good": I64, "good_pos": I64, "last_flip": I64,
+    "trace_step": I64, "trace_cost": I64, "ctr": I64, "rng": U64,
+}
+
+KERNEL_SIGNATURE = types.int64(
+    *(_ARG_TYPES[a] for a in INSTANCE_ARGS), types.int64,
+    *(_ARG_TYPES[a] for a in STATE_ARGS), types.int64,
+    *(s.function_type for s in PBO_SLOTS),
+)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def contribution(gap, a, is_true):
+    """Unweighted hard-score contribution of a literal (coefficient a) to its variable."""
+    if gap > 0:
+        if is_true:
+            return -a
+        return a if a < gap else gap
+    if is_true:
+        s = a + gap
+        return -s if s > 0 else 0
+    return 0
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _set_add(items, pos, ctr, k, x):
+    pos[x] = ctr[k]
+    items[ctr[k]] = x
+    ctr[k] += 1
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _set_remove(items, pos, ctr, k, x):
+    ctr[k] -= 1
+    last = items[ctr[k]]
+    i = pos[x]
+    items[i] = last
+    pos[last] = i
+    pos[x] = -1
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score):
+    s = f_score(hscore[u], oscore[u])
+    score[u] = s
+    if s > GOOD_EPS:
+        if good_pos[u] < 0:
+            _set_add(good, good_pos, ctr, N_GOOD, u)
+    elif good_pos[u] >= 0:
+        _set_remove(good, good_pos, ctr, N_GOOD, u)
+
+
+@njit(cache=True, _nrt=False)
+def _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var, obj_cost,
+           obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e,
+           paid, paid_pos, hscore, oscore, score, good, good_pos, last_flip, ctr, rng,
+           f_init, f_hard, f_obj, f_score):
+    """(Re)start: initial assignment, all weights reset, every score computed from scratch."""
+    n = values.size
+    f_init(values, obj_var, obj_cost, obj_paid, rng)
+    for v in range(n):
+        values[v] = 1 if values[v] != 0 else 0
+        hscore[v] = 0.0
+        oscore[v] = 0.0
+        good_pos[v] = -1
+        last_flip[v] = 0
+    ctr[N_UNSAT] = 0
+    ctr[N_PAID] = 0
+    ctr[N_GOOD] = 0
+    ctr[COST] = 0
+    for c in range(con_degree.size):
+        unsat_pos[c] = -1
+        lo = con_start[c]
+        hi = con_start[c + 1]
+        hard_w[c] = 1.0
+        hard_e[c] = f_hard(1.0, con_avg[c], con_degree[c], hi - lo)
+        s = 0
+        for k in range(lo, hi):
+            if values[lit_var[k]] == lit_sign[k]:
+                s += lit_coef[k]
+        sat[c] = s
+        gap = con_degree[c] - s
+        if gap > 0:
+            _set_add(unsat, unsat_pos, ctr, N_UNSAT, c)
+        e = hard_e[c]
+        for k in range(lo, hi):
+            u = lit_var[k]
+            hscore[u] += e * contribution(gap, lit_coef[k], values[u] == lit_sign[k])
+    for j in range(obj_var.size):
+        paid_pos[j] = -1
+        obj_w[j] = 0.0
+        obj_e[j] = f_obj(0.0, obj_cost[j], obj_avg)
+        v = obj_var[j]
+        if values[v] == obj_paid[j]:
+            _set_add(paid, paid_pos, ctr, N_PAID, j)
+            ctr[COST] += obj_cost[j]
+            oscore[v] += obj_e[j]
+        else:
+            oscore[v] -= obj_e[j]
+    for v in range(n):
+        s = f_score(hscore[v], oscore[v])
+        score[v] = s
+        if s > GOOD_EPS:
+            _set_add(good, good_pos, ctr, N_GOOD, v)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_con, occ_lit,
+          obj_cost, obj_paid, var_obj, values, sat, hard_e, unsat, unsat_pos, paid, paid_pos,
+          hscore, oscore, score, good, good_pos, ctr, f_score):
+    """Flip v and update sat, violated/paid sets and the scores it changes (NuPBO deltas)."""
+    old = values[v]
+    for o in range(occ_start[v], occ_start[v + 1]):
+        c = occ_con[o]
+        li = occ_lit[o]
+        a = lit_coef[li]
+        s = sat[c]
+        s2 = s - a if lit_sign[li] == old else s + a
+        sat[c] = s2
+        g = con_degree[c] - s
+        g2 = con_degree[c] - s2
+        e = hard_e[c]
+        lo = con_start[c]
+        hi = con_start[c + 1]
+        if g > 0 and g2 > 0:
+            # stays violated: only false literals with a > min(g, g2) change (min(g, a) terms)
+            thr = min(g, g2)
+            for k in range(lo, hi):
+                ak = lit_coef[k]
+                if ak <= thr:
+                    break
+                u = lit_var[k]
+                if k != li and values[u] != lit_sign[k]:
+                    hscore[u] += e * ((ak if ak < g2 else g2) - (ak if ak < g else g))
+                    _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+        elif g <= 0 and g2 <= 0:
+            # stays satisfied: only true literals with a > min(-g, -g2) change
+            thr = min(-g, -g2)
+            for k in range(lo, hi):
+                ak = lit_coef[k]
+                if ak <= thr:
+                    break
+                u = lit_var[k]
+                if k != li and values[u] == lit_sign[k]:
+                    s_old = ak + g
+                    s_new = ak + g2
+                    hscore[u] += e * ((s_old if s_old > 0 else 0) - (s_new if s_new > 0 else 0))
+                    _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+        else:
+            if g > 0:
+                _set_remove(unsat, unsat_pos, ctr, N_UNSAT, c)
+            else:
+                _set_add(unsat, unsat_pos, ctr, N_UNSAT, c)
+            for k in range(lo, hi):
+                if k == li:
+                    continue
+                u = lit_var[k]
+                ak = lit_coef[k]
+                t = values[u] == lit_sign[k]
+                delta = contribution(g2, ak, t) - contribution(g, ak, t)
+                if delta != 0:
+                    hscore[u] += e * delta
+                    _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+    values[v] = 1 - old
+    hscore[v] = -hscore[v]
+    oscore[v] = -oscore[v]
+    j = var_obj[v]
+    if j >= 0:
+        if values[v] == obj_paid[j]:
+            _set_add(paid, paid_pos, ctr, N_PAID, j)
+            ctr[COST] += obj_cost[j]
+        else:
+            _set_remove(paid, paid_pos, ctr, N_PAID, j)
+            ctr[COST] -= obj_cost[j]
+    _rescore_one(v, hscore, oscore, score, good, good_pos, ctr, f_score)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg,
+                   obj_var, obj_cost, obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat,
+                   obj_w, obj_e, hscore, oscore, score, good, good_pos, ctr,
+                   f_hard, f_obj, f_score):
+    """Re-derive effective weights after update_weights and shift the affected scores.
+
+    obj_changed: nonzero when update_weights may have changed any objective weight."""
+    for i in range(ctr[N_UNSAT]):
+        c = unsat[i]
+        lo = con_start[c]
+        hi = con_start[c + 1]
+        e = f_hard(hard_w[c], con_avg[c], con_degree[c], hi - lo)
+        de = e - hard_e[c]
+        if de == 0.0:
+            continue
+        hard_e[c] = e
+        gap = con_degree[c] - sat[c]
+        for k in range(lo, hi):
+            u = lit_var[k]
+            cv = contribution(gap, lit_coef[k], values[u] == lit_sign[k])
+            if cv != 0:
+                hscore[u] += de * cv
+                _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+    n_units = obj_var.size if obj_changed != 0 else 0
+    for j in range(n_units):
+        e = f_obj(obj_w[j], obj_cost[j], obj_avg)
+        de = e - obj_e[j]
+        if de == 0.0:
+            continue
+        obj_e[j] = e
+        v = obj_var[j]
+        if values[v] == obj_paid[j]:
+            oscore[v] += de
+        else:
+            oscore[v] -= de
+        _rescore_one(v, hscore, oscore, score, good, good_pos, ctr, f_score)
+
+
+@njit(KERNEL_SIGNATURE, cache=True, _nrt=False)
+def run_search(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, occ_start, occ_con,
+               occ_lit, obj_var, obj_cost, obj_paid, var_obj, obj_avg,
+               values, best_values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e, paid,
+               paid_pos, hscore, oscore, score, good, good_pos, last_flip,
+               trace_step, trace_cost, ctr, rng, step_limit,
+               f_init, f_hard, f_obj, f_score, f_best, f_weights, f_escape):
+    """Flip until ctr[STEP] reaches step_limit or the objective hits its lower bound 0.
+
+    Returns DONE, OPTIMUM, or a negative code when a picker slot returned an invalid variable.
+    """
+    n = values.size
+    if ctr[READY] == 0:
+        _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var, obj_cost,
+               obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e,
+               paid, paid_pos, hscore, oscore, score, good, good_pos, last_flip, ctr, rng,
+               f_init, f_hard, f_obj, f_score)
+        ctr[READY] = 1
+        ctr[LAST_IMPROVE] = ctr[STEP]
+    while True:
+        if ctr[N_UNSAT] == 0 and (ctr[BEST_COST] < 0 or ctr[COST] < ctr[BEST_COST]):
+            ctr[BEST_COST] = ctr[COST]
+            ctr[BEST_STEP] = ctr[STEP]
+            ctr[LAST_IMPROVE] = ctr[STEP]
+            for v in range(n):
+                best_values[v] = values[v]
+            t = min(ctr[TRACE_N], trace_step.size - 1)
+            trace_step[t] = ctr[STEP]
+            trace_cost[t] = ctr[COST]
+            ctr[TRACE_N] = t + 1
+            if ctr[COST] == 0:
+                return OPTIMUM
+        if ctr[STEP] >= step_limit:
+            return DONE
+        if ctr[STEP] - ctr[LAST_IMPROVE] >= ctr[RESTART_AFTER]:
+            _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var,
+                   obj_cost, obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos,
+                   obj_w, obj_e, paid, paid_pos, hscore, oscore, score, good, good_pos,
+                   last_flip, ctr, rng, f_init, f_hard, f_obj, f_score)
+            ctr[RESTARTS] += 1
+            ctr[LAST_IMPROVE] = ctr[STEP]
+            continue
+        if ctr[N_GOOD] > 0:
+            v = f_best(good, ctr[N_GOOD], score, last_flip, rng)
+            if v < 0 or v >= n:
+                return BAD_BEST_PICK
+        else:
+            changed = f_weights(hard_w, unsat, ctr[N_UNSAT], obj_w, paid, ctr[N_PAID], rng)
+            _apply_weights(changed, con_start, lit_var, lit_sign, lit_coef, con_degree,
+                           con_avg, obj_var, obj_cost, obj_paid, obj_avg, values, sat, hard_w,
+                           hard_e, unsat, obj_w, obj_e, hscore, oscore, score, good, good_pos,
+                           ctr, f_hard, f_obj, f_score)
+            if ctr[N_UNSAT] == 0 and ctr[N_PAID] == 0:
+                return OPTIMUM
+            v = f_escape(unsat, ctr[N_UNSAT], con_start, lit_var, lit_sign, values, score,
+                         last_flip, paid, ctr[N_PAID], obj_var, rng)
+            if v < 0 or v >= n:
+                return BAD_ESCAPE_PICK
+        _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_con,
+              occ_lit, obj_cost, obj_paid, var_obj, values, sat, hard_e, unsat, unsat_pos,
+              paid, paid_pos, hscore, oscore, score, good, good_pos, ctr,
+              f_score)
+        ctr[STEP] += 1
+        last_flip[v] = ctr[STEP]
+
+
+def new_ctr(restart_after: int) -> np.ndarray:
+    """A fresh scalar-state array (no best yet, not initialised)."""
+    ctr = np.zeros(N_CTR, dtype=np.int64)
+    ctr[BEST_COST] = -1
+    ctr[RESTART_AFTER] = restart_after
+    return ctr

@@ -1,0 +1,92 @@
+"""``heurevo solve FILE.opb|.wbo``: read, search, verify, and render PB competition output.
+
+Default budget when neither ``--steps`` nor ``--time`` is given: :data:`DEFAULT_TIME_S` seconds.
+``SolveOutcome.solution`` lists one literal per original variable, as the ``v`` line does:
+``i`` when x_i is true, ``-i`` when it is false (1-based). ``objective`` is the real objective of
+the formula (the ``min:``/``max:`` value, or the WBO cost of violated soft constraints).
+Status: ``OPTIMUM FOUND`` only when the paid cost reached its trivial lower bound 0,
+``UNSATISFIABLE`` only when a single constraint can never hold, ``SATISFIABLE`` for any other
+verified solution, ``UNKNOWN`` when none was found.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from heurevo.benchmarks.formats.opb import read_pb
+from heurevo.solvers.compile import load_heuristics_file
+from heurevo.solvers.pbo.instance import PBOInstance, build_instance
+from heurevo.solvers.pbo.search import SearchResult, functions_for, search
+from heurevo.solvers.pbo.slots import pbo_slots
+from heurevo.solvers.pbo.verify import check
+from heurevo.solvers.solve import SolveOptions, SolveOutcome
+
+#: Seconds of search when the user gives no budget.
+DEFAULT_TIME_S = 10.0
+
+
+def formula_objective(inst: PBOInstance, paid_cost: int) -> int:
+    """The formula's objective for a kernel paid cost (undoes offset and max: negation)."""
+    return inst.obj_sign * (paid_cost + inst.obj_offset)
+
+
+def solve_instance(inst: PBOInstance, options: SolveOptions,
+                   functions: tuple[Any, ...] | None = None) -> SolveOutcome:
+    """Search ``inst`` under ``options`` and return a verified :class:`SolveOutcome`."""
+    formula = inst.formula
+    steps, time_s = options.steps, options.time_s
+    if steps is None and time_s is None:
+        time_s = DEFAULT_TIME_S
+    if inst.unsat_lines:
+        lines = ", ".join(str(x) for x in inst.unsat_lines[:5])
+        return SolveOutcome(problem="pbo", instance=formula.name, objective=None, verified=True,
+                            status="UNSATISFIABLE", steps=0, seconds=0.0, solution=[],
+                            text=f"c constraint(s) at line(s) {lines} can never hold\n"
+                                 "s UNSATISFIABLE\n",
+                            extra={"unsat_lines": list(inst.unsat_lines)})
+    result = search(inst, steps=steps, time_s=time_s, seed=options.seed, functions=functions)
+    return _outcome(inst, result)
+
+
+def _outcome(inst: PBOInstance, result: SearchResult) -> SolveOutcome:
+    formula = inst.formula
+    trace = [(step, secs, float(formula_objective(inst, cost))) for step, secs, cost in result.trace]
+    objective: int | None = None
+    solution: list[int] = []
+    status = "UNKNOWN"
+    verified = False
+    if result.best_values is not None:
+        values = result.best_values[: inst.n_orig]
+        claimed = formula_objective(inst, result.best_cost or 0) if inst.has_objective else None
+        top = formula.soft_top
+        if not (formula.is_wbo and top is not None and claimed is not None and claimed >= top):
+            check(formula, values, claimed)
+            verified = True
+            objective = claimed
+            solution = [i + 1 if values[i] else -(i + 1) for i in range(inst.n_orig)]
+            has_obj = formula.objective is not None or formula.is_wbo
+            status = "OPTIMUM FOUND" if result.optimum and has_obj else "SATISFIABLE"
+    lines = [f"o {int(obj)}" for _, _, obj in trace] if inst.has_objective and verified else []
+    lines.append(f"s {status}")
+    if solution:
+        lines.append("v " + " ".join(f"x{lit}" if lit > 0 else f"-x{-lit}" for lit in solution))
+    extra = {
+        "flips_per_s": result.flips_per_s, "restarts": result.restarts,
+        "n_vars": inst.n_orig, "n_kernel_vars": inst.n_vars,
+        "n_constraints": len(formula.constraints), "n_kernel_constraints": inst.n_constraints,
+    }
+    return SolveOutcome(problem="pbo", instance=formula.name, objective=objective,
+                        verified=verified, status=status, steps=result.steps,
+                        seconds=result.seconds, solution=solution, text="\n".join(lines) + "\n",
+                        trace=trace, extra=extra)
+
+
+def solve_file(path: Path, options: SolveOptions) -> SolveOutcome:
+    """Solve an ``.opb``/``.wbo`` file (entry point of ``heurevo solve``)."""
+    formula = read_pb(path)
+    inst = build_instance(formula, str(path))
+    functions = None
+    if options.heuristics is not None:
+        functions = functions_for(load_heuristics_file(str(options.heuristics), pbo_slots()))
+    return solve_instance(inst, options, functions)
