@@ -101,3 +101,31 @@ SUITES.register("pbo-knapsack", _pbo_suite(["knapsack"], [100, 200], [1, 2, 3, 4
                 "10 generated multi-dimensional knapsack instances (as minimisation)")
 SUITES.register("pbo-tiny", _pbo_suite(["setcover", "vertexcover"], [20], [1, 2]),
                 "4 tiny generated PBO instances, for tests")
+
+
+def _tsp_suite(n: int, seeds: list[int], clustered: bool = False) -> SuiteBuilder:
+    def build(folder: Path) -> Suite:
+        from heurevo.benchmarks.generators.tsp import clustered_points, tsplib_text, uniform_points
+
+        def make(f: Path) -> list[Path]:
+            paths = []
+            for seed in seeds:
+                name = f"{'clustered' if clustered else 'uniform'}{n}-s{seed}"
+                pts = clustered_points(n, seed) if clustered else uniform_points(n, seed)
+                p = f / f"{name}.tsp"
+                p.write_text(tsplib_text(pts, name))
+                paths.append(p)
+            return paths
+
+        suite = _generated("tsp", folder, make)
+        return Suite(folder.name, "tsp", suite.instances)
+    return build
+
+
+SUITES.register("tsp-uniform-small", _tsp_suite(100, list(range(1, 9))),
+                "8 uniform random 100-city instances")
+SUITES.register("tsp-uniform-500", _tsp_suite(500, list(range(1, 11))),
+                "10 uniform random 500-city instances")
+SUITES.register("tsp-clustered-200", _tsp_suite(200, list(range(1, 9)), clustered=True),
+                "8 clustered 200-city instances")
+SUITES.register("tsp-tiny", _tsp_suite(30, [1, 2, 3]), "3 uniform 30-city instances, for tests")

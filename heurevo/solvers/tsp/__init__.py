@@ -1,0 +1,1 @@
+"""Travelling salesman solver: TSPLIB instances, Numba kernels with swappable slots."""

@@ -1,0 +1,88 @@
+"""The TSP problem as the engine sees it: GLS with its slots, verified tour lengths, gap score.
+
+A budget step is one GLS iteration. Runs start from the greedy tour (or the nearest-neighbour
+style tour of an evolved ``select_next_node``); an evolved ``heuristics`` guide is computed once
+per instance. Lengths are recomputed by the independent verifier with TSPLIB rules.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from heurevo.benchmarks.formats.tsplib import TsplibInstance, read_tsp
+from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
+from heurevo.solvers.compile import compile_slot
+from heurevo.solvers.problem import ProblemAdapter, RunOutput
+from heurevo.solvers.slots import Slot
+from heurevo.solvers.tsp import verify
+from heurevo.solvers.tsp.gls import guided_local_search
+from heurevo.solvers.tsp.holes import HOLES
+from heurevo.solvers.tsp.instance import TspArrays, arrays_from_tsplib
+from heurevo.solvers.tsp.solve import TSP_SLOTS, guide_matrix, start_tour
+
+
+@dataclass(frozen=True)
+class LoadedTsp:
+    """A parsed TSPLIB file and its kernel arrays."""
+
+    instance: TsplibInstance
+    arrays: TspArrays
+
+
+@cache
+def _default_penalize() -> Any:
+    slot = TSP_SLOTS["penalize_edges"]
+    return compile_slot(slot, slot.default_source).function
+
+
+class TSPAdapter(ProblemAdapter):
+    """Symmetric TSP with guided local search."""
+
+    name = "tsp"
+    suffixes = (".tsp",)
+
+    def slots(self) -> dict[str, Slot]:
+        """penalize_edges (with a GP hole), select_next_node, heuristics."""
+        slots = dict(TSP_SLOTS)
+        for name, hole in HOLES.items():
+            slots[name].extra.setdefault("gp_hole", hole)
+        return slots
+
+    def load(self, path: Path) -> LoadedTsp:
+        """Read a TSPLIB file and build its arrays."""
+        inst = read_tsp(path)
+        return LoadedTsp(inst, arrays_from_tsplib(inst))
+
+    def run(self, instance: LoadedTsp, functions: dict[str, Any], seed: int,
+            budget_steps: int) -> RunOutput:
+        """``budget_steps`` GLS iterations; the tour length is recomputed by the verifier."""
+        arrays = instance.arrays
+        guide = guide_matrix(arrays, functions["heuristics"]) if "heuristics" in functions else None
+        tour0 = start_tour(arrays, functions.get("select_next_node"), seed)
+        res = guided_local_search(arrays, tour0, functions.get("penalize_edges") or _default_penalize(),
+                                  iterations=budget_steps, seed=seed, guide=guide)
+        length = verify.tour_length(instance.instance, res.tour)
+        verified = length == round(res.length)
+        return RunOutput(float(length), True, verified, res.iterations, res.seconds,
+                         tuple((int(i), float(s), float(c)) for i, s, c in res.trace))
+
+    def score(self, instance: LoadedTsp, objective: float | None, feasible: bool,
+              reference: float | None) -> float:
+        """reference / length: 1.0 matches the reference, above 1 is shorter."""
+        if not feasible or objective is None or objective <= 0:
+            return 0.0
+        return 1.0 if reference is None else reference / objective
+
+    def smoke_instance(self, directory: Path) -> Path:
+        """A 30-city uniform instance in TSPLIB format."""
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / "smoke-uniform30.tsp"
+        if not path.exists():  # write then rename: workers may ask at the same time
+            tmp = directory / f".smoke-{os.getpid()}.tsp"
+            tmp.write_text(tsplib_text(uniform_points(30, 1), "smoke-uniform30"))
+            os.replace(tmp, path)
+        return path

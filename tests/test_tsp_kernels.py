@@ -1,0 +1,211 @@
+"""TSP kernels against slow plain-Python references; GLS determinism and slot swapping."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from heurevo.benchmarks.formats.tsplib import parse_tsp
+from heurevo.engine.quick_checks import run_quick_checks
+from heurevo.errors import SlotError, VerificationError
+from heurevo.solvers.compile import compile_slot
+from heurevo.solvers.rng import new_rng_state
+from heurevo.solvers.tsp import verify
+from heurevo.solvers.tsp.construct import greedy_construct, nn_construct
+from heurevo.solvers.tsp.gls import gls_iterations, guided_local_search
+from heurevo.solvers.tsp.instance import arrays_from_points, arrays_from_tsplib
+from heurevo.solvers.tsp.local_search import improve
+from heurevo.solvers.tsp.slots import HEURISTICS, PENALIZE_EDGES, SELECT_NEXT_NODE
+from heurevo.solvers.tsp.solve import guide_matrix, start_tour
+
+
+def _pen(source: str | None = None):
+    return compile_slot(PENALIZE_EDGES, source or PENALIZE_EDGES.default_source).function
+
+
+def _sel(source: str | None = None):
+    return compile_slot(SELECT_NEXT_NODE, source or SELECT_NEXT_NODE.default_source).function
+
+
+def _integer_instance(n: int, seed: int, wtype: str = "EUC_2D"):
+    pts = np.random.default_rng(seed).integers(0, 60, size=(n, 2))  # small grid: many ties
+    body = "\n".join(f"{i + 1} {x} {y}" for i, (x, y) in enumerate(pts))
+    return parse_tsp(f"NAME: r\nTYPE: TSP\nDIMENSION: {n}\nEDGE_WEIGHT_TYPE: {wtype}\n"
+                     f"NODE_COORD_SECTION\n{body}\nEOF\n")
+
+
+@pytest.mark.parametrize("wtype", ["EUC_2D", "CEIL_2D", "ATT", "GEO", "MAN_2D", "MAX_2D"])
+def test_kernel_distances_equal_reference(wtype: str) -> None:
+    inst = _integer_instance(30, 1, wtype)
+    d = verify.edge_length_function(inst)
+    for limit in (10_000, 0):
+        a = arrays_from_tsplib(inst, matrix_limit=limit)
+        for i in range(inst.n):
+            for j in range(inst.n):
+                if i != j:  # TSPLIB's GEO formula gives 1 for a city to itself; tours never ask
+                    assert a.distance(i, j) == d(i, j), (wtype, i, j)
+
+
+def _nn_reference(d, n: int, start: int = 0) -> list[int]:
+    tour, left = [start], set(range(n)) - {start}
+    while left:
+        cur = tour[-1]
+        nxt = min(left, key=lambda v: (d(cur, v), v))
+        tour.append(nxt)
+        left.remove(nxt)
+    return tour
+
+
+def _greedy_reference(d, n: int, nbrs: np.ndarray) -> list[int]:
+    edges = [(d(i, int(j)), min(i, int(j)), max(i, int(j))) for i in range(n) for j in nbrs[i]]
+    order = sorted(range(len(edges)), key=lambda e: edges[e][0])  # stable, like the kernel
+    comp = list(range(n))
+
+    def root(x: int) -> int:
+        while comp[x] != x:
+            x = comp[x]
+        return x
+
+    adj: list[list[int]] = [[] for _ in range(n)]
+    for e in order:
+        _, u, v = edges[e]
+        if len(adj[u]) < 2 and len(adj[v]) < 2 and root(u) != root(v):
+            comp[root(u)] = root(v)
+            adj[u].append(v)
+            adj[v].append(u)
+    ends = [v for v in range(n) if len(adj[v]) < 2]
+    tour: list[int] = []
+    cur = ends[0]
+    while True:
+        prev = -1
+        while True:  # walk the fragment
+            tour.append(cur)
+            nxt = [w for w in adj[cur] if w != prev and w not in tour]
+            if not nxt:
+                break
+            prev, cur = cur, nxt[0]
+        ends = [v for v in ends if v not in tour]
+        if not ends:
+            return tour
+        cur = min(ends, key=lambda v: (d(tour[-1], v), v))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_nn_and_greedy_equal_plain_python(seed: int) -> None:
+    inst = _integer_instance(60, seed)
+    a = arrays_from_tsplib(inst, k=6)
+    d = verify.edge_length_function(inst)
+    out = np.empty(inst.n, dtype=np.int64)
+    assert nn_construct(a.kind, a.xy, a.mat, 0, _sel(), new_rng_state(1), out) == -1
+    assert out.tolist() == _nn_reference(d, inst.n)
+    g = greedy_construct(a.kind, a.xy, a.mat, a.neighbours)
+    assert g.tolist() == _greedy_reference(d, inst.n, a.neighbours)
+
+
+def _two_opt_gain(d, tour: list[int], i: int, j: int) -> int:
+    """Plain-Python gain of reversing tour[i+1..j] (new tour built and measured)."""
+    new = tour[: i + 1] + tour[i + 1: j + 1][::-1] + tour[j + 1:]
+    length = lambda t: sum(d(t[k - 1], t[k]) for k in range(len(t)))  # noqa: E731
+    return length(tour) - length(new)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_local_search_reaches_a_neighbour_list_local_optimum(seed: int) -> None:
+    inst = _integer_instance(70, seed)
+    a = arrays_from_tsplib(inst, k=6)
+    d = verify.edge_length_function(inst)
+    start = np.random.default_rng(seed).permutation(inst.n)
+    tour, moves = improve(a, start)
+    while moves:  # don't-look bits may stop early; repeat to the fixed point
+        tour, moves = improve(a, tour)
+    t = verify.check_permutation(tour, inst.n)
+    assert verify.tour_length(inst, t) < verify.tour_length(inst, start)
+    pos = {v: k for k, v in enumerate(t)}
+    n = inst.n
+    for i in range(n):  # every 2-opt move the neighbour lists admit gains nothing
+        a_, b_ = t[i], t[(i + 1) % n]
+        for c in a.neighbours[a_]:
+            j = pos[int(c)]
+            if d(a_, int(c)) >= d(a_, b_) or j in (i, (i + 1) % n):
+                continue
+            lo, hi = min(i, j), max(i, j)
+            assert _two_opt_gain(d, t, lo, hi) <= 0
+    for k in range(n):  # no single city is cheaper to move next to one of its neighbours
+        p, s, nx = t[k - 1], t[k], t[(k + 1) % n]
+        g = d(p, s) + d(s, nx) - d(p, nx)
+        for c in map(int, a.neighbours[s]):
+            if c in (p, nx) or d(s, c) >= g:
+                continue
+            for w in (t[(pos[c] + 1) % n], t[pos[c] - 1]):
+                if w != s:
+                    assert d(c, s) + d(s, w) - d(c, w) - g >= 0
+
+
+def test_gls_is_deterministic_improves_and_swaps_slots_without_recompiling() -> None:
+    pts = np.random.default_rng(5).random((120, 2))
+    a = arrays_from_points(pts)
+    tour0 = start_tour(a, _sel(), 0)
+    ls, _ = improve(a, tour0)
+    r1 = guided_local_search(a, tour0, _pen(), iterations=60, seed=3)
+    r2 = guided_local_search(a, tour0, _pen(), iterations=60, seed=3)
+    assert np.array_equal(r1.tour, r2.tour) and r1.length == r2.length
+    assert r1.iterations == 60
+    assert r1.length < a.length(ls) - 1e-9
+    assert verify.euclidean_tour_length(pts, r1.tour) == pytest.approx(r1.length)
+    used_based = """
+def penalize_edges(tour, edge_distance, edge_guide, edge_penalty, edge_n_used, increments, rng_state):
+    best = rng_randint(rng_state, tour.shape[0])
+    for e in range(tour.shape[0]):
+        if edge_distance[e] * edge_n_used[e] / (1.0 + edge_penalty[e]) > edge_distance[best] * edge_n_used[best] / (1.0 + edge_penalty[best]):
+            best = e
+    increments[best] = 0.5
+"""
+    r3 = guided_local_search(a, tour0, _pen(used_based), iterations=60, seed=3)
+    verify.check_permutation(r3.tour, a.n)
+    assert r3.length != r1.length
+    assert len(gls_iterations.signatures) == 1
+
+
+def test_slot_that_penalises_nothing_is_counted_and_harmless() -> None:
+    a = arrays_from_points(np.random.default_rng(6).random((40, 2)))
+    lazy = "def penalize_edges(tour, edge_distance, edge_guide, edge_penalty, edge_n_used, increments, rng_state):\n    pass\n"
+    r = guided_local_search(a, start_tour(a, None, 0), _pen(lazy), iterations=5)
+    assert r.empty_slot_calls == 5
+    verify.check_permutation(r.tour, a.n)
+
+
+def test_select_slot_returning_a_visited_city_is_a_slot_error() -> None:
+    a = arrays_from_points(np.random.default_rng(7).random((10, 2)))
+    bad = _sel("def select_next_node(current_node, destination_node, unvisited_nodes, dist_from_current, dist_to_destination, rng_state):\n    return current_node\n")
+    with pytest.raises(SlotError, match="not an unvisited city"):
+        start_tour(a, bad, 0)
+
+
+def test_literature_guide_slot_runs_as_python() -> None:
+    a = arrays_from_points(np.random.default_rng(8).random((30, 2)))
+    fn = compile_slot(HEURISTICS, HEURISTICS.default_source).function
+    g = guide_matrix(a, fn)
+    assert g.shape == (30, 30) and g[0, 0] == 1e-5 and g[0, 1] == a.distance(0, 1)
+    ranked = compile_slot(HEURISTICS, "import numpy as np\n\ndef heuristics(distance_matrix):\n"
+                          "    return distance_matrix / distance_matrix.mean(axis=1, keepdims=True)\n").function
+    r = guided_local_search(a, start_tour(a, None, 0), _pen(), iterations=10, guide=guide_matrix(a, ranked))
+    verify.check_permutation(r.tour, a.n)
+    with pytest.raises(SlotError, match="finite"):
+        guide_matrix(a, lambda d: d[:3])
+
+
+@pytest.mark.parametrize("slot", [PENALIZE_EDGES, SELECT_NEXT_NODE, HEURISTICS])
+def test_default_slots_pass_their_quick_checks(slot) -> None:
+    assert run_quick_checks(slot, compile_slot(slot, slot.default_source).function) == []
+
+
+def test_verifier_rejects_broken_tours() -> None:
+    inst = _integer_instance(8, 0)
+    for bad, msg in (([0, 1, 2, 3, 4, 5, 6, 6], "twice"), ([0, 1, 2], "has 3 cities"),
+                     ([0, 1, 2, 3, 4, 5, 6, 8], "outside")):
+        with pytest.raises(VerificationError, match=msg):
+            verify.tour_length(inst, bad)
+    assert verify.euclidean_tour_length(np.array([[0, 0], [3, 4]]), [0, 1]) == pytest.approx(10.0)
+    assert math.isclose(verify.euclidean_tour_length(np.array([[0.0, 0.0]]), [0]), 0.0)
