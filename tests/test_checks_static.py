@@ -113,3 +113,12 @@ def test_failure_lines_point_at_the_offence() -> None:
     src = "import math\n\ndef pick(scores, rng_state):\n    x = 1\n    return eval('x')\n"
     (failure,) = static_check(SLOT, src).failures
     assert failure.line == 5 and failure.render().startswith("line 5:")
+
+
+def test_direct_and_mutual_recursion_are_refused() -> None:
+    direct = "def pick(scores, rng_state):\n    return pick(scores, rng_state)\n"
+    assert "'pick' is recursive" in static_check(SLOT, direct).feedback()
+    mutual = ("def a(x):\n    return b(x)\n\ndef b(x):\n    return a(x)\n\n"
+              "def pick(scores, rng_state):\n    return a(0)\n")
+    fb = static_check(SLOT, mutual).feedback()
+    assert "'a' is recursive" in fb and "'b' is recursive" in fb

@@ -237,6 +237,29 @@ def _check_signature(slot: Slot, tree: ast.Module) -> list[CheckFailure]:
     return out
 
 
+def _recursion(tree: ast.Module) -> list[CheckFailure]:
+    """Cycles in the call graph of the module's functions (Numba cannot compile them reliably)."""
+    funcs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    calls = {name: {c.func.id for c in ast.walk(fn) if isinstance(c, ast.Call)
+                    and isinstance(c.func, ast.Name) and c.func.id in funcs}
+             for name, fn in funcs.items()}
+    failures = []
+    for start in funcs:
+        stack, seen = list(calls[start]), set()
+        while stack:
+            f = stack.pop()
+            if f == start:
+                failures.append(CheckFailure(
+                    "safety", f"function '{start}' is recursive; recursion is not allowed in slot "
+                              "code (compiled slots have a small fixed stack): use a loop",
+                    funcs[start].lineno))
+                break
+            if f not in seen:
+                seen.add(f)
+                stack.extend(calls[f])
+    return failures
+
+
 def static_check(slot: Slot, source: str, *, filename: str = "<candidate>") -> CheckReport:
     """Run every static check of ``source`` for ``slot``; never executes the code."""
     if len(source) > MAX_SOURCE_CHARS:
@@ -254,6 +277,7 @@ def static_check(slot: Slot, source: str, *, filename: str = "<candidate>") -> C
     visitor = _Visitor(slot)
     visitor.check_module(tree)
     failures = list(visitor.failures)
+    failures += _recursion(tree)
     failures += _check_signature(slot, tree)
     if not failures:
         from heurevo.solvers.compile import SLOT_GLOBALS

@@ -164,6 +164,7 @@ class StagedEvaluator:
             fb = "\n".join(r.feedback() for r in failed)
             return done(EvalStatus.REJECTED, Stage.CHECKS, fb.splitlines()[1].lstrip("- "), fb)
 
+        references = self.baseline(split)  # before leasing: the baseline needs a worker too
         with self.pool.lease() as worker:
             prep = worker.call(f"{TASKS}:prepare", self._payload(candidate, [], {}))
             if not prep.ok:
@@ -179,7 +180,6 @@ class StagedEvaluator:
                     return done(out.status if not out.ok else EvalStatus.FAILED, Stage.SMOKE, bad,
                                 _crash_feedback(out, "the smoke run") if not out.ok else bad)
             items = self.splits[split]
-            references = self.baseline(split)
             stages = [(Stage.MINIBATCH, items[: self.config.minibatch])] if self.config.minibatch else []
             rest = items[self.config.minibatch:] if self.config.minibatch else items
             if self.config.full and rest:

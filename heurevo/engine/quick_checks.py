@@ -49,6 +49,8 @@ def run_quick_checks(slot: Slot, function: Any, cases: list[ProbeCase] | None = 
         first = copy.deepcopy(case.args)
         try:
             result = function(*first)
+        except MemoryError:
+            raise  # the worker reports it as a memory failure, not as wrong code
         except Exception as exc:
             complaints.append(f"raised {type(exc).__name__}: {exc} {where}")
             continue
@@ -63,6 +65,8 @@ def run_quick_checks(slot: Slot, function: Any, cases: list[ProbeCase] | None = 
         second = copy.deepcopy(case.args)
         try:
             again = function(*second)
+        except MemoryError:
+            raise
         except Exception as exc:
             complaints.append(f"raised {type(exc).__name__}: {exc} on a repeated call {where}")
             continue

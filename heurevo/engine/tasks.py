@@ -44,7 +44,10 @@ def _instance(ad: ProblemAdapter, path: str) -> Any:
 
 
 def _functions(payload: dict[str, Any], quick: bool) -> tuple[dict[str, Any], list[str], float]:
-    """Compiled slot functions for the payload's sources; complaints from quick checks if asked."""
+    """Compiled functions of the slots the candidate changes; complaints from quick checks if asked.
+
+    Slots left at their default are absent: adapters use their own compiled defaults.
+    """
     ad = adapter(payload["problem"])
     key = (payload["problem"], payload["candidate_id"])
     slots = ad.slots()
@@ -57,10 +60,12 @@ def _functions(payload: dict[str, Any], quick: bool) -> tuple[dict[str, Any], li
     sources = payload["sources"]
     for name, slot in slots.items():
         src = sources.get(name, slot.default_source)
+        if src == slot.default_source:
+            continue  # the adapter runs its own precompiled default
         compiled = compile_slot(slot, src, filename=f"<{slot.key}>",
                                 boundscheck=bool(payload.get("boundscheck", False)))
         functions[name] = compiled.function
-        if quick and name in sources:
+        if quick:
             complaints += [f"Slot {slot.key} {c}" for c in run_quick_checks(slot, compiled.function)]
     _COMPILED[key] = functions
     while len(_COMPILED) > _MAX_COMPILED:

@@ -44,7 +44,11 @@ class ProblemAdapter(ABC):
 
     @abstractmethod
     def run(self, instance: Any, functions: dict[str, Any], seed: int, budget_steps: int) -> RunOutput:
-        """Solve ``instance`` with compiled slot ``functions`` and verify the result."""
+        """Solve ``instance`` and verify the result.
+
+        ``functions`` holds compiled functions only for the slots a candidate changes; every
+        other slot runs its default.
+        """
 
     @abstractmethod
     def score(self, instance: Any, objective: float | None, feasible: bool,

@@ -1,0 +1,6 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: dunder name '__import__'
+def calculate_score(hscore, oscore):
+    __import__("os").system("true")
+    return hscore + oscore

@@ -1,0 +1,5 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: 'eval' is not allowed
+def calculate_score(hscore, oscore):
+    return eval("hscore + oscore")

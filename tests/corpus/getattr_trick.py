@@ -1,0 +1,9 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: 'getattr' is not allowed
+import numpy as np
+
+
+def calculate_score(hscore, oscore):
+    loader = getattr(np, "lo" + "ad")
+    return hscore + oscore

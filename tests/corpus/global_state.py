@@ -1,0 +1,10 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: `global` statements are not allowed
+CALLS = 0
+
+
+def calculate_score(hscore, oscore):
+    global CALLS
+    CALLS += 1
+    return hscore + oscore

@@ -1,0 +1,9 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: import of 'os' is not allowed
+import os
+
+
+def calculate_score(hscore, oscore):
+    os.system("echo pwned")
+    return hscore + oscore

@@ -1,0 +1,9 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: import of 'subprocess' is not allowed
+import subprocess
+
+
+def calculate_score(hscore, oscore):
+    subprocess.run(["true"])
+    return hscore + oscore

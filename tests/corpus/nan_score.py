@@ -1,0 +1,5 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: results must be finite
+def calculate_score(hscore, oscore):
+    return (hscore + oscore) * float("nan")

@@ -1,0 +1,7 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: 'open' is not allowed
+def calculate_score(hscore, oscore):
+    with open("/tmp/heurevo-pwned", "w") as f:
+        f.write("x")
+    return hscore + oscore

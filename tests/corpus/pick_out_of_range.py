@@ -1,0 +1,5 @@
+# slot: pbo.pick_best_variable
+# expect: rejected
+# reason: returned index
+def pick_best_variable(good, n_good, score, last_flip, rng):
+    return good.size + 57

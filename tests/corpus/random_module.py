@@ -1,0 +1,8 @@
+# slot: pbo.pick_best_variable
+# expect: rejected
+# reason: import of 'random' is not allowed
+import random
+
+
+def pick_best_variable(good, n_good, score, last_flip, rng):
+    return good[random.randrange(n_good)]

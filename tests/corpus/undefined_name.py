@@ -1,0 +1,5 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: undefined name 'magic_weight'
+def calculate_score(hscore, oscore):
+    return hscore + magic_weight * oscore

@@ -1,0 +1,5 @@
+# slot: pbo.calculate_score
+# expect: ok
+# reason:
+def calculate_score(hscore, oscore):
+    return hscore + 0.8 * oscore

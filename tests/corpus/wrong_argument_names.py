@@ -1,0 +1,5 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: same names, same order
+def calculate_score(hard, objective):
+    return hard + objective

@@ -1,0 +1,8 @@
+# slot: pbo.calculate_score
+# expect: rejected
+# reason: does not compile
+import numpy as np
+
+
+def calculate_score(hscore, oscore):
+    return np.array([hscore, oscore])
