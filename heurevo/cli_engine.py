@@ -6,13 +6,16 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.live import Live
 
 from heurevo.errors import HeurevoError
+
+if TYPE_CHECKING:
+    from heurevo.engine.run_config import RunConfig
 
 console = Console()
 
@@ -96,12 +99,15 @@ def evolve_command(
     problem: Annotated[str | None, typer.Option("--problem", help="pbo or tsp.")] = None,
     suite: Annotated[str | None, typer.Option("--suite", help="Named suite or a folder of instances.")] = None,
     slots: Annotated[str | None, typer.Option("--slots", help="Comma-separated slots to evolve.")] = None,
-    proposer: Annotated[str | None, typer.Option("--proposer", help="gp (offline).")] = None,
+    proposer: Annotated[str | None, typer.Option("--proposer", help="gp (offline), llm (EoH operators) or autopbo (Planner/Editor/Evaluator agents).")] = None,
     evaluations: Annotated[int | None, typer.Option("--evaluations", help="Evaluation budget.")] = None,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
     workers: Annotated[int | None, typer.Option("--workers", help="Sandboxed worker processes.")] = None,
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Folder for this run (default: runs/<name>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --run-dir (or CONFIG_FILE as the run folder).")] = False,
+    llm_model: Annotated[str | None, typer.Option("--llm-model", help="Model of the LLM proposers (default: settings).")] = None,
+    llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")] = None,
+    llm_replay: Annotated[Path | None, typer.Option("--llm-replay", help="Replay a recorded run folder offline: its config, its model answers.")] = None,
 ) -> None:
     """Evolve heuristics on a suite; Ctrl-C stops cleanly and --resume continues."""
     from heurevo.config import load_settings, load_toml
@@ -115,9 +121,12 @@ def evolve_command(
             raise HeurevoError("--resume needs the run folder (--run-dir DIR)")
         config = None
     else:
+        if llm_replay is not None and config_file is None:
+            config_file = llm_replay / "config.toml"
         config = load_toml(RunConfig, config_file) if config_file else RunConfig()
         config = _override(config, problem, suite, slots, proposer, evaluations, seed, workers)
-        folder = run_dir or load_settings().runs_dir / f"{config.problem}-{config.suite.name.replace('/', '_')}-s{config.seed}"
+        config = llm_override(config, llm_model, llm_base_url, llm_replay)
+        folder = run_dir or (llm_replay.with_name(llm_replay.name + "-replay") if llm_replay else None) or load_settings().runs_dir / f"{config.problem}-{config.suite.name.replace('/', '_')}-s{config.seed}"
     live = Live(console=console, refresh_per_second=4, transient=False)
     holder: dict[str, object] = {}
 
@@ -135,6 +144,7 @@ def evolve_command(
             live.update(live_panel(summary.stats, run.loop.budgets))
     finally:
         run.close()
+    console.print()
     console.print(f"stopped: {summary.stats.stopped_because}")
     if summary.best:
         console.print(f"best train fitness {summary.best.fitness:.4f} (candidate {summary.best.candidate.id})")
@@ -168,6 +178,29 @@ def _override(config: object, problem: str | None, suite: str | None, slots: str
     if workers is not None:
         data["evaluation"]["workers"] = workers
     return from_mapping(RunConfig, data, path="<command line>")
+
+
+def llm_override(config: RunConfig, model: str | None, base_url: str | None,
+                 replay: Path | None) -> RunConfig:
+    """The LLM endpoint and replay options applied to ``config`` (settings fill what is unset)."""
+    import dataclasses
+
+    from heurevo.config import load_settings
+
+    llm = config.llm
+    if config.proposer != "gp" and not (llm.model and llm.base_url):
+        endpoint = load_settings().llm
+        llm = dataclasses.replace(llm, model=llm.model or endpoint.model or "",
+                                  base_url=llm.base_url or endpoint.base_url or "")
+    llm = dataclasses.replace(llm, model=model or llm.model, base_url=base_url or llm.base_url)
+    try:
+        llm.validate()
+    except ValueError as exc:
+        raise HeurevoError(f"--llm-base-url: {exc}") from None
+    proposer_cfg = config.llm_proposer
+    if replay is not None:
+        proposer_cfg = dataclasses.replace(proposer_cfg, replay=str(replay))
+    return dataclasses.replace(config, llm=llm, llm_proposer=proposer_cfg)
 
 
 def show_command(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from heurevo import __version__
-from heurevo.config import Settings
+from heurevo.config import EndpointConfig, Settings
 
 #: extra name → modules that must import for it to work.
 EXTRAS: dict[str, tuple[str, ...]] = {
@@ -82,7 +82,10 @@ def numba_report() -> list[Check]:
 
 
 def endpoint_report(settings: Settings, timeout_s: float = 3.0) -> list[Check]:
-    """Whether an LLM endpoint is configured and answers ``GET /models`` (the key is never shown)."""
+    """Whether an LLM endpoint is configured, answers ``GET /models`` and one tiny completion.
+
+    The API key is never shown.
+    """
     llm = settings.llm
     if not llm.base_url:
         return [Check("llm", "endpoint", None,
@@ -102,12 +105,32 @@ def endpoint_report(settings: Settings, timeout_s: float = 3.0) -> list[Check]:
         models = [m.get("id", "?") for m in body.get("data", []) if isinstance(m, dict)]
         detail = f"reachable; models: {', '.join(models[:8]) or '(none listed)'}"
         checks.append(Check("llm", "reachable", True, detail))
+        if llm.model:
+            checks.append(completion_check(llm))
     except urllib.error.HTTPError as exc:
         checks.append(Check("llm", "reachable", False, f"HTTP {exc.code} from {url}"))
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         checks.append(Check("llm", "reachable", False, f"no answer from {url}: {reason}"))
     return checks
+
+
+def completion_check(endpoint: EndpointConfig) -> Check:
+    """One tiny completion through the LLM client (no retries, a few tokens; key never shown)."""
+    try:
+        from heurevo.engine.llm import LLMClient, LLMConfig, LLMError
+    except ImportError as exc:
+        return Check("llm", "completion", False, f"cannot load the LLM client: {exc} "
+                     "(pip install 'heurevo[llm]')")
+    cfg = LLMConfig.from_endpoint(endpoint, max_retries=0, max_tokens=8, temperature=0.0)
+    try:
+        with LLMClient(cfg) as client:
+            res = client.chat("Reply with the single word: ok")
+    except LLMError as exc:
+        return Check("llm", "completion", False, str(exc))
+    return Check("llm", "completion", True,
+                 f"{cfg.model} answered {res.text.strip()[:40]!r} in {res.seconds:.2f} s "
+                 f"({res.prompt_tokens}+{res.completion_tokens} tokens)")
 
 
 def runs_report(settings: Settings) -> list[Check]:

@@ -2,7 +2,8 @@
 
 It answers ``POST /v1/chat/completions`` from a scripted queue of :class:`Reply` objects (normal
 content with usage, error statuses with ``Retry-After``, slow replies, malformed JSON) and
-``GET /v1/models`` with one model. Every request it receives is recorded (path, headers, JSON
+``GET /v1/models`` with one model. When the queue is empty, an optional ``responder`` function
+answers from the request body (say, depending on the prompt). Every request it receives is recorded (path, headers, JSON
 body), and it counts how many chat requests are being served at the same time.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -73,6 +74,7 @@ class FakeLLMServer:
     """The scripted server; :meth:`start` binds a random loopback port."""
 
     default: Reply | None = None
+    responder: Callable[[dict[str, Any]], Reply] | None = None
     requests: list[Received] = field(default_factory=list)
     max_active: int = 0
     _queue: deque[Reply] = field(default_factory=deque)
@@ -103,10 +105,12 @@ class FakeLLMServer:
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
-    def _next(self) -> Reply:
+    def _next(self, body: dict[str, Any]) -> Reply:
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
+        if self.responder is not None:
+            return self.responder(body)
         return self.default or error(500, "fake server: script exhausted")
 
     def _enter(self) -> None:
@@ -168,7 +172,7 @@ class FakeLLMServer:
                     return
                 server._enter()
                 try:
-                    reply = server._next()
+                    reply = server._next(body)
                     if reply.delay_s > 0:
                         server._stopping.wait(reply.delay_s)
                     self._send(reply)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
 from heurevo.engine.controller import ControllerConfig
 from heurevo.engine.evaluate import EvaluationConfig
+from heurevo.engine.llm.config import LLMConfig
 from heurevo.engine.proposers.gp import GPConfig
+from heurevo.engine.proposers.llm import LLMProposerConfig
 from heurevo.engine.proposers.tuning import TuningConfig
 
 #: The suite a problem's runs use unless told otherwise.
@@ -51,10 +54,52 @@ class RunConfig:
     problem: Literal["pbo", "tsp"] = "pbo"
     seed: int = 0
     slots: tuple[str, ...] = ()
-    proposer: Literal["gp"] = "gp"
+    proposer: Literal["gp", "llm", "autopbo"] = "gp"
     suite: SuiteConfig = field(default_factory=SuiteConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     controller: ControllerConfig = field(default_factory=ControllerConfig)
     gp: GPConfig = field(default_factory=GPConfig)
     tuning: TuningConfig = field(default_factory=TuningConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
+    llm_proposer: LLMProposerConfig = field(default_factory=LLMProposerConfig)
+
+    def __post_init__(self) -> None:
+        """Give an LLM proposer operator tables in its own names when they are GP's."""
+        if self.proposer != "gp":
+            c = self.controller
+            object.__setattr__(self, "controller", dataclasses.replace(
+                c, exploit_operators=llm_operators(self.proposer, c.exploit_operators, "exploit"),
+                explore_operators=llm_operators(self.proposer, c.explore_operators, "explore")))
+
+    def validate(self) -> None:
+        """Reject settings that cannot work."""
+        for key in ("max_tokens_total", "max_cost_usd"):
+            if getattr(self.llm, key) is not None:
+                raise ValueError(f"llm: {key} is taken from the run's budget; set "
+                                 f"budget.{'tokens' if key == 'max_tokens_total' else 'cost_usd'}")
+
+
+#: GP's operator names and what the LLM proposer calls the nearest operator.
+GP_TO_LLM = {"mutate": "mutate_algorithm", "tune": "mutate_params"}
+
+#: The LLM proposer's operator weights, used in place of the GP defaults.
+LLM_OPERATORS = {
+    "exploit": {"mutate_algorithm": 0.3, "mutate_params": 0.25, "crossover": 0.2,
+                "crossover_common": 0.15, "simplify": 0.1},
+    "explore": {"init": 0.4, "mutate_algorithm": 0.4, "crossover": 0.1, "simplify": 0.1},
+}
+
+
+def llm_operators(proposer: str, table: dict[str, float], mode: str) -> dict[str, float]:
+    """``table`` for an LLM proposer: GP's defaults → LLM defaults, GP names → LLM names."""
+    if proposer == "autopbo":
+        return {"plan": 1.0}
+    gp_default = getattr(ControllerConfig(), f"{mode}_operators")
+    if table == gp_default:
+        return dict(LLM_OPERATORS[mode])
+    out: dict[str, float] = {}
+    for op, weight in table.items():
+        name = GP_TO_LLM.get(op, op)
+        out[name] = out.get(name, 0.0) + weight
+    return out

@@ -30,7 +30,8 @@ def live_panel(stats: RunStats, budgets: Budgets, now: float | None = None) -> P
     table.add_row("evaluations", f"{stats.evaluations} ({stats.reused} reused from the store), {rate:.1f}/min")
     fails = {k: v for k, v in stats.statuses.items() if k != "ok"}
     table.add_row("failures", ", ".join(f"{k} {v}" for k, v in sorted(fails.items())) or "none")
-    table.add_row("proposals", f"{stats.proposals} ({stats.proposal_failures} failed)")
+    table.add_row("proposals", f"{stats.proposals} ({stats.proposal_failures} failed, "
+                               f"{stats.duplicates} duplicates of earlier code)")
     left = []
     if budgets.evaluations is not None:
         left.append(f"{budgets.evaluations - stats.evaluations} evaluations")
@@ -39,6 +40,18 @@ def live_panel(stats: RunStats, budgets: Budgets, now: float | None = None) -> P
     table.add_row("budget left", ", ".join(left) or "unlimited")
     table.add_row("elapsed", f"{elapsed:.1f} s")
     return Panel(table, title="heurevo evolve", expand=False)
+
+
+def llm_outcome_totals(store: Store) -> dict[str, int]:
+    """Model answers by outcome (from ``llm_outcome`` events) plus ``repair_rounds``; {} if none."""
+    events = store.events("llm_outcome")
+    if not events:
+        return {}
+    totals = {"repair_rounds": sum(bool(e.data.get("repair")) for e in events)}
+    for e in events:
+        key = str(e.data.get("outcome"))
+        totals[key] = totals.get(key, 0) + 1
+    return totals
 
 
 def run_report(store: Store, top: int = 5) -> Group:
@@ -55,6 +68,13 @@ def run_report(store: Store, top: int = 5) -> Group:
         head.add_row("run", f"{info.run_id} (seed {info.seed}, {info.status})")
     head.add_row("candidates", str(len(store.candidates())))
     head.add_row("evaluations", ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())) or "none")
+    llm = llm_outcome_totals(store)
+    if llm:
+        repairs = llm.pop("repair_rounds")
+        calls = store.llm_calls()
+        tokens = sum(c.prompt_tokens + c.completion_tokens for c in calls)
+        head.add_row("llm answers", ", ".join(f"{k} {v}" for k, v in sorted(llm.items()))
+                     + f"; repair rounds {repairs}; {len(calls)} calls, {tokens} tokens")
     stops = store.events("stop")
     if stops:
         head.add_row("stopped", str(stops[-1].data.get("reason", "")))

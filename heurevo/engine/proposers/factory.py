@@ -2,14 +2,67 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from heurevo.engine.proposers.base import Proposer
 from heurevo.engine.proposers.gp import GPProposer
 from heurevo.engine.run_config import RunConfig
-from heurevo.populations.store import Store
+from heurevo.errors import ConfigError
+from heurevo.populations.store import LLMCall, SQLiteStore, Store
 from heurevo.solvers.slots import Slot
+
+if TYPE_CHECKING:
+    from heurevo.engine.proposers.llm import MeteredClient
+
+#: The store file inside a run folder (as heurevo.engine.session writes it).
+RUN_STORE = "run.sqlite"
 
 
 def make_proposer(config: RunConfig, slots: dict[str, Slot], store: Store) -> Proposer:
     """The configured proposer (LLM proposers record their transcripts in ``store``)."""
-    del store  # used by the LLM proposers
-    return GPProposer(slots, config.gp, config.tuning)
+    if config.proposer == "gp":
+        return GPProposer(slots, config.gp, config.tuning)
+    from heurevo.engine.proposers.autopbo import AutoPBOProposer
+    from heurevo.engine.proposers.llm import LLMProposer
+
+    cls = AutoPBOProposer if config.proposer == "autopbo" else LLMProposer
+    return cls(make_client(config, store), slots, config.llm_proposer, store)
+
+
+def make_client(config: RunConfig, store: Store) -> MeteredClient:
+    """The chat client of an LLM run: a replay of a recorded run, or the live endpoint.
+
+    The run's token and money budgets become the client's hard caps, so no call can pass them.
+    A live client records every exchange in ``store`` and answers requests already recorded
+    there from it (a resumed run repeats no call).
+    """
+    from heurevo.engine.llm import LLMClient, ReplayClient, ResponseCache
+
+    llm = dataclasses.replace(config.llm, max_tokens_total=config.budget.tokens,
+                              max_cost_usd=config.budget.cost_usd)
+    try:
+        llm.validate()
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="llm") from None
+    replay = config.llm_proposer.replay
+    if replay:
+        return ReplayClient(llm, recorded_calls(Path(replay)))
+    return LLMClient(llm, store=store, cache=ResponseCache.from_store(store))
+
+
+def recorded_calls(run: Path) -> list[LLMCall]:
+    """Every LLM call recorded in a run folder (or its ``run.sqlite``), read and closed again."""
+    path = run / RUN_STORE if run.is_dir() else run
+    if not path.is_file():
+        raise ConfigError(f"{run}: no recorded run here (looked for {path})",
+                          key="llm_proposer.replay")
+    recorded = SQLiteStore(path)
+    try:
+        calls = recorded.llm_calls()
+    finally:
+        recorded.close()
+    if not calls:
+        raise ConfigError(f"{path} holds no LLM calls to replay", key="llm_proposer.replay")
+    return calls
