@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from heurevo import __version__
+from heurevo import cli_compare as _compare_commands
 from heurevo import cli_engine as _engine_commands
 from heurevo.errors import HeurevoError
 
@@ -124,6 +125,7 @@ def bench_tsp(
 
 
 _engine_commands.register(app)
+_compare_commands.register(app)
 
 
 def main() -> None:

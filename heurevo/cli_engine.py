@@ -15,6 +15,7 @@ from rich.live import Live
 from heurevo.errors import HeurevoError
 
 if TYPE_CHECKING:
+    from heurevo.engine.run import RunSummary
     from heurevo.engine.run_config import RunConfig
 
 console = Console()
@@ -112,8 +113,6 @@ def evolve_command(
     """Evolve heuristics on a suite; Ctrl-C stops cleanly and --resume continues."""
     from heurevo.config import load_settings, load_toml
     from heurevo.engine.run_config import RunConfig
-    from heurevo.engine.session import execute, prepare_run
-    from heurevo.engine.views import live_panel
 
     if resume:
         folder = run_dir or config_file
@@ -127,6 +126,15 @@ def evolve_command(
         config = _override(config, problem, suite, slots, proposer, evaluations, seed, workers)
         config = llm_override(config, llm_model, llm_base_url, llm_replay)
         folder = run_dir or (llm_replay.with_name(llm_replay.name + "-replay") if llm_replay else None) or load_settings().runs_dir / f"{config.problem}-{config.suite.name.replace('/', '_')}-s{config.seed}"
+    run_with_live_view(config, folder, resume)
+    console.print(f"run folder: {folder}   (heurevo show {folder}; heurevo export {folder} --out best.py)")
+
+
+def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> RunSummary:
+    """Prepare and execute a run with the live panel; prints the stop reason and best fitness."""
+    from heurevo.engine.session import execute, prepare_run
+    from heurevo.engine.views import live_panel
+
     live = Live(console=console, refresh_per_second=4, transient=False)
     holder: dict[str, object] = {}
 
@@ -151,7 +159,7 @@ def evolve_command(
     if summary.validation:
         console.print(f"validation fitness of the reported best: {summary.validation.fitness:.4f} "
                       "(1.0 = the default heuristic)")
-    console.print(f"run folder: {folder}   (heurevo show {folder}; heurevo export {folder} --out best.py)")
+    return summary
 
 
 def _override(config: object, problem: str | None, suite: str | None, slots: str | None,

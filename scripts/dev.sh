@@ -22,7 +22,7 @@ fi
 task="${1:-}"
 shift || true
 case "$task" in
-  demo) exec "$venv/bin/heurevo" doctor "$@" ;;
+  demo) exec "$venv/bin/heurevo" demo "$@" ;;
   test) exec "$venv/bin/python" -m pytest -n 2 "$@" ;;
   *) echo "usage: bash scripts/dev.sh demo|test [args]" >&2; exit 2 ;;
 esac

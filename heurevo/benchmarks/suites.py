@@ -95,6 +95,9 @@ def _pbo_suite(families: list[str], sizes: list[int], seeds: list[int]) -> Suite
 SUITES.register("pbo-mixed-small", _pbo_suite(["setcover", "knapsack", "vertexcover", "assignment"],
                                               [60], [1, 2, 3]),
                 "12 small generated PBO instances: set cover, knapsack, vertex cover, assignment")
+SUITES.register("pbo-mixed-heldout", _pbo_suite(["setcover", "knapsack", "vertexcover", "assignment"],
+                                                [60, 90], [101, 102]),
+                "16 held-out PBO instances of pbo-mixed-small's families (other seeds, also larger)")
 SUITES.register("pbo-setcover", _pbo_suite(["setcover"], [120, 200], [1, 2, 3, 4, 5]),
                 "10 generated weighted set-cover instances (120 and 200 elements)")
 SUITES.register("pbo-knapsack", _pbo_suite(["knapsack"], [100, 200], [1, 2, 3, 4, 5]),
@@ -124,6 +127,8 @@ def _tsp_suite(n: int, seeds: list[int], clustered: bool = False) -> SuiteBuilde
 
 SUITES.register("tsp-uniform-small", _tsp_suite(100, list(range(1, 9))),
                 "8 uniform random 100-city instances")
+SUITES.register("tsp-uniform-heldout", _tsp_suite(100, list(range(101, 109))),
+                "8 held-out uniform random 100-city instances (other seeds than tsp-uniform-small)")
 SUITES.register("tsp-uniform-500", _tsp_suite(500, list(range(1, 11))),
                 "10 uniform random 500-city instances")
 SUITES.register("tsp-clustered-200", _tsp_suite(200, list(range(1, 9)), clustered=True),

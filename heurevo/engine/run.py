@@ -281,7 +281,9 @@ class RunLoop:
         self._sync_best()
         self.store.add_event("generation", {"generation": self.controller.generation,
                                             "best": self.stats.best_fitness,
-                                            "evaluations": self.stats.evaluations})
+                                            "evaluations": self.stats.evaluations,
+                                            "population": [m.candidate.id for m in
+                                                           self.controller.population]})
 
     def _validate(self) -> EvaluationResult | None:
         """Judge the top candidates by train fitness on the validation split; keep the best."""

@@ -23,9 +23,16 @@ class _Rename(ast.NodeTransformer):
 
 
 def export_source(candidate: Candidate, slots: dict[str, Slot], header: str = "") -> str:
-    """One module with every slot the candidate changes (helpers renamed where they clash)."""
+    """One module with every slot the candidate changes (helpers renamed where they clash).
+
+    A candidate that changes nothing exports every slot's default source.
+    """
     changed = {n: s for n, s in candidate.sources.items() if n in slots and s != slots[n].default_source}
-    parts = [f'"""{header or f"heurevo heuristics from candidate {candidate.id}"}"""\n']
+    header = header or f"heurevo heuristics from candidate {candidate.id}"
+    if not changed:  # the default won: write its sources, a valid file to start editing from
+        changed = {n: s.default_source for n, s in slots.items()}
+        header += " (no evolved change beat the default: these are the default slots)"
+    parts = [f'"""{header}"""\n']
     imports: list[str] = []
     defined: dict[str, str] = {}
     bodies = []

@@ -171,6 +171,8 @@ def render(hole: GPHole, tree: gp.PrimitiveTree) -> str:
     """Slot source for ``tree``: tree comment, helpers, template with the expression."""
     expr, helpers = tree_to_python(tree)
     head = TREE_COMMENT + str(tree) + "\n"
+    if "math." in expr:
+        head += "import math\n\n\n"
     body = "".join(_HELPERS[h] + "\n\n" for h in sorted(helpers))
     return head + body + hole.template.replace(MARKER, expr)
 

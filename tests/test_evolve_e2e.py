@@ -1,0 +1,133 @@
+"""The main job end to end through the real CLI: evolve, show, export, solve, compare, resume.
+
+Real subprocesses, real SQLite run stores, real sandboxed workers and Numba kernels on generated
+instances. The kill -9 test interrupts a run at a random point and checks that ``--resume``
+keeps every finished evaluation and ends in the same population as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from heurevo.engine.session import STORE_FILE
+from heurevo.populations.store import SQLiteStore
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    cache = tmp_path_factory.mktemp("cache")
+    return {**os.environ, "HEUREVO_CACHE": str(cache), "HEUREVO_RUNS_DIR": str(cache / "runs"),
+            "COLUMNS": "160"}
+
+
+def cli(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    res = subprocess.run([sys.executable, "-m", "heurevo", *args], capture_output=True, text=True,
+                         timeout=timeout, env=env)
+    assert res.returncode == 0, f"heurevo {' '.join(args)} failed:\n{res.stdout}\n{res.stderr}"
+    return res
+
+
+def evolve_args(run_dir: Path, evaluations: int, seed: int = 5) -> list[str]:
+    return ["evolve", "--problem", "pbo", "--suite", "pbo-tiny", "--evaluations", str(evaluations),
+            "--seed", str(seed), "--workers", "2", "--run-dir", str(run_dir)]
+
+
+def run_facts(run_dir: Path) -> dict[str, object]:
+    """What must agree between two runs with the same seed."""
+    store = SQLiteStore(run_dir / STORE_FILE)
+    try:
+        train = sorted((r.candidate_id, r.fitness, r.status.value) for k, r in store.evaluations()
+                       if k.split("/")[1] == "train")
+        generations = store.events("generation")
+        stops = store.events("stop")
+        return {"train": train, "population": generations[-1].data["population"],
+                "evaluations": stops[-1].data["evaluations"],
+                "candidates": sorted(c.id for c in store.candidates())}
+    finally:
+        store.close()
+
+
+def test_evolve_show_export_solve_compare(env, tmp_path) -> None:
+    run_dir = tmp_path / "run"
+    out = cli(env, *evolve_args(run_dir, 12)).stdout
+    assert "evaluation budget (12) spent" in out
+    facts = run_facts(run_dir)
+    assert facts["evaluations"] == 12  # the budget is exact
+    assert len(facts["train"]) >= 12  # plus the default baseline candidate
+    assert (run_dir / "config.toml").read_text().count("evaluations = 12") == 1
+    show = cli(env, "show", str(run_dir)).stdout
+    assert "top" in show and "lineage" in show
+    best = tmp_path / "best.py"
+    cli(env, "export", str(run_dir), "--out", str(best))
+    inst = next((Path(env["HEUREVO_CACHE"]) / "suites" / "pbo-tiny").glob("*.opb"))
+    solved = json.loads(cli(env, "solve", str(inst), "--heuristics", str(best), "--steps", "2000",
+                            "--json").stdout)
+    assert solved["verified"] is True and solved["objective"] is not None
+    table = cli(env, "compare", str(run_dir), "--suite", "pbo-tiny", "--seeds", "1").stdout
+    assert "mean score" in table and "default vs evolved" in table
+    assert (run_dir / "best.py").is_file()
+
+
+def test_same_seed_same_run(env, tmp_path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    cli(env, *evolve_args(a, 10, seed=9))
+    cli(env, *evolve_args(b, 10, seed=9))
+    assert run_facts(a) == run_facts(b)
+
+
+def test_refuses_to_overwrite_a_run(env, tmp_path) -> None:
+    run_dir = tmp_path / "run"
+    cli(env, *evolve_args(run_dir, 3))
+    res = subprocess.run([sys.executable, "-m", "heurevo", *evolve_args(run_dir, 3)],
+                         capture_output=True, text=True, timeout=120, env=env)
+    assert res.returncode == 2 and "--resume" in res.stderr
+
+
+def _evaluations_in(path: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+            return db.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_then_resume_matches_uninterrupted_run(env, tmp_path) -> None:
+    budget = 30
+    reference = tmp_path / "reference"
+    cli(env, *evolve_args(reference, budget, seed=11))
+    expected = run_facts(reference)
+
+    run_dir = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "heurevo", *evolve_args(run_dir, budget, seed=11)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                            start_new_session=True)
+    deadline = time.monotonic() + 240
+    while _evaluations_in(run_dir / STORE_FILE) < 12:  # well into the run, before its end
+        assert proc.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the engine and its sandboxed workers, no clean-up
+    proc.wait(timeout=30)
+    kept = {k for k, _ in SQLiteStore(run_dir / STORE_FILE).evaluations()}
+    assert len(kept) >= 12
+
+    cli(env, "evolve", "--resume", "--run-dir", str(run_dir))
+    store = SQLiteStore(run_dir / STORE_FILE)
+    try:
+        after = {k for k, _ in store.evaluations()}
+        reused = store.events("stop")[-1].data["reused"]
+    finally:
+        store.close()
+    assert kept <= after  # nothing finished was lost
+    assert reused >= len(kept) - 1  # ... nor evaluated again (the default's baseline aside)
+    assert run_facts(run_dir) == expected
