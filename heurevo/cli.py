@@ -124,6 +124,24 @@ def bench_tsp(
                   literature=literature, lkh=lkh, out=out, console=console)
 
 
+@bench_app.command("pipeline")
+def bench_pipeline(
+    candidates: Annotated[int, typer.Option("--candidates", help="GP-written PBO candidates to evaluate.")] = 30,
+    steps: Annotated[int, typer.Option("--steps", help="Flip budget per instance.")] = 20_000,
+    workers: Annotated[int, typer.Option("--workers", help="Sandboxed workers for the throughput run.")] = 2,
+    tsp_instances: Annotated[int, typer.Option("--tsp-instances", help="200-city instances for the EoH-style comparison.")] = 4,
+    tsp_iterations: Annotated[int, typer.Option("--tsp-iterations", help="GLS iterations per instance in that comparison.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed")] = 1,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
+) -> None:
+    """Pipeline: overhead per candidate, candidates/min, speed vs EoH-style evaluation."""
+    from heurevo.benchmarks.bench_pipeline import run_pipeline_bench
+
+    run_pipeline_bench(candidates=candidates, budget=steps, workers=workers,
+                       tsp_instances=tsp_instances, tsp_iterations=tsp_iterations, seed=seed,
+                       out=out, console=console)
+
+
 _engine_commands.register(app)
 _compare_commands.register(app)
 

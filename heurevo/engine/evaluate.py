@@ -10,6 +10,7 @@ under the same budget (1.0 = as good as the default; higher is better).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import time
@@ -27,7 +28,7 @@ from heurevo.populations.records import (
     InstanceResult,
     Stage,
 )
-from heurevo.solvers.problem import get_problem
+from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS, get_problem
 
 TASKS = "heurevo.engine.tasks"
 
@@ -36,7 +37,7 @@ TASKS = "heurevo.engine.tasks"
 class EvaluationConfig:
     """How candidates are evaluated."""
 
-    budget_steps: int = 20_000
+    budget_steps: int = 0  # solver steps per instance run; 0 = the problem's default
     timeout_s: float = 60.0
     memory_mb: int = 4096
     workers: int = 2
@@ -48,8 +49,9 @@ class EvaluationConfig:
 
     def validate(self) -> None:
         """Reject settings that cannot work."""
-        if self.budget_steps < 1:
-            raise ValueError(f"budget_steps: must be >= 1, got {self.budget_steps}")
+        if self.budget_steps < 0:
+            raise ValueError(f"budget_steps: must be >= 0 (0 = the problem's default), "
+                             f"got {self.budget_steps}")
         if self.timeout_s <= 0:
             raise ValueError(f"timeout_s: must be positive, got {self.timeout_s}")
         if self.workers < 1:
@@ -85,6 +87,8 @@ class StagedEvaluator:
     def __init__(self, problem: str, splits: dict[str, list[SplitInstance]], config: EvaluationConfig,
                  run_seed: int, work_dir: Path, pool: SandboxPool | None = None):
         config.validate()
+        if not config.budget_steps:
+            config = dataclasses.replace(config, budget_steps=DEFAULT_BUDGET_STEPS[problem])
         self.problem = problem
         self.adapter = get_problem(problem)
         self.slots = self.adapter.slots()

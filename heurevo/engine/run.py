@@ -9,9 +9,10 @@ ends with the same population as an uninterrupted one.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -77,6 +78,7 @@ class RunStats:
     best_fitness: float | None = None
     best_id: str | None = None
     eval_seconds: float = 0.0
+    engine_seconds: float = 0.0  # proposer, controller and store time (summed over threads)
     started: float = 0.0
     stopped_because: str = ""
 
@@ -134,6 +136,16 @@ class RunLoop:
                 return f"money budget (${b.cost_usd:g}) spent"
         return ""
 
+    @contextlib.contextmanager
+    def _engine_time(self) -> Iterator[None]:
+        """Count the enclosed work as engine time (everything but evaluation)."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.stats.engine_seconds += time.perf_counter() - t0
+
     def _progress(self) -> None:
         if self.on_progress is not None:
             self.on_progress(self.stats)
@@ -149,14 +161,16 @@ class RunLoop:
     def _evaluate(self, cand: Candidate, parent_fitness: float | None) -> tuple[EvaluationResult, bool]:
         """The stored result if this evaluation already finished, else a fresh one (stored)."""
         key = self.evaluator.evaluation_key(cand, "train")
-        stored = self.store.evaluation(key)
-        if stored is not None:
-            return stored, True
-        self.store.add_candidate(cand)
+        with self._engine_time():
+            stored = self.store.evaluation(key)
+            if stored is not None:
+                return stored, True
+            self.store.add_candidate(cand)
         result = self.evaluator.evaluate(cand, "train", parent_fitness)
         state = CandidateState.EVALUATED if result.ok else \
             CandidateState.REJECTED if result.status is EvalStatus.REJECTED else CandidateState.FAILED
-        self.store.record_evaluation(key, result, state)
+        with self._engine_time():
+            self.store.record_evaluation(key, result, state)
         return result, False
 
     def _count(self, result: EvaluationResult, reused: bool) -> None:
@@ -226,8 +240,9 @@ class RunLoop:
             self.stats.proposals += 1
         try:
             if self.proposer.parallel_safe:
-                return call()
-            with self._propose_lock:
+                with self._engine_time():
+                    return call()
+            with self._propose_lock, self._engine_time():
                 return call()
         except ProposalError as exc:
             with self._lock:
@@ -262,7 +277,8 @@ class RunLoop:
         return out
 
     def _generation(self, pool: ThreadPoolExecutor) -> None:
-        requests = self.controller.ask()
+        with self._engine_time():
+            requests = self.controller.ask()
         if self.budgets.evaluations is not None:  # trim up front: which requests run is deterministic
             requests = requests[:max(0, self.budgets.evaluations - self.stats.evaluations)]
         if self.budgets.proposals is not None:
@@ -276,8 +292,10 @@ class RunLoop:
                     continue
                 self._seen.add(cand.id)
                 self._count(result, reused)
-                self.controller.tell(Member(cand, result))
-        self.controller.end_generation()
+                with self._engine_time():
+                    self.controller.tell(Member(cand, result))
+        with self._engine_time():
+            self.controller.end_generation()
         self._sync_best()
         self.store.add_event("generation", {"generation": self.controller.generation,
                                             "best": self.stats.best_fitness,

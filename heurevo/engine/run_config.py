@@ -12,6 +12,7 @@ from heurevo.engine.llm.config import LLMConfig
 from heurevo.engine.proposers.gp import GPConfig
 from heurevo.engine.proposers.llm import LLMProposerConfig
 from heurevo.engine.proposers.tuning import TuningConfig
+from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
 
 #: The suite a problem's runs use unless told otherwise.
 DEFAULT_SUITES = {"pbo": "pbo-mixed-small", "tsp": "tsp-uniform-small"}
@@ -65,7 +66,10 @@ class RunConfig:
     llm_proposer: LLMProposerConfig = field(default_factory=LLMProposerConfig)
 
     def __post_init__(self) -> None:
-        """Give an LLM proposer operator tables in its own names when they are GP's."""
+        """Resolve the problem's step budget; give LLM proposers operator tables in their names."""
+        if not self.evaluation.budget_steps and self.problem in DEFAULT_BUDGET_STEPS:
+            object.__setattr__(self, "evaluation", dataclasses.replace(
+                self.evaluation, budget_steps=DEFAULT_BUDGET_STEPS[self.problem]))
         if self.proposer != "gp":
             c = self.controller
             object.__setattr__(self, "controller", dataclasses.replace(

@@ -64,6 +64,9 @@ PROBLEMS: Registry[str] = Registry("problem")
 PROBLEMS.register("pbo", "heurevo.solvers.pbo.adapter:PBOAdapter", "pseudo-Boolean optimisation")
 PROBLEMS.register("tsp", "heurevo.solvers.tsp.adapter:TSPAdapter", "travelling salesman")
 
+#: Evaluation budget per instance run when a config leaves it at 0: PBO flips, TSP GLS iterations.
+DEFAULT_BUDGET_STEPS = {"pbo": 20_000, "tsp": 200}
+
 
 def get_problem(name: str) -> ProblemAdapter:
     """A fresh adapter for the named problem."""
