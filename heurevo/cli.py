@@ -142,6 +142,21 @@ def bench_pipeline(
                        out=out, console=console)
 
 
+@bench_app.command("evolve")
+def bench_evolve(
+    targets: Annotated[str, typer.Option("--targets", help="Comma-separated: pbo-knapsack, pbo-setcover, tsp-500.")] = "pbo-knapsack,tsp-500",
+    seeds: Annotated[int, typer.Option("--seeds", help="Runs per target (different seeds).")] = 5,
+    evaluations: Annotated[int, typer.Option("--evaluations", help="Evaluation budget per run.")] = 100,
+    workers: Annotated[int, typer.Option("--workers", help="Sandboxed workers per run.")] = 2,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
+) -> None:
+    """GP evolution vs the default on held-out instances: mean ± std over seeds, engine overhead."""
+    from heurevo.benchmarks.bench_evolve import run_evolve_bench
+
+    run_evolve_bench(targets=[t.strip() for t in targets.split(",") if t.strip()], seeds=seeds,
+                     evaluations=evaluations, workers=workers, out=out, console=console)
+
+
 _engine_commands.register(app)
 _compare_commands.register(app)
 

@@ -102,6 +102,10 @@ SUITES.register("pbo-setcover", _pbo_suite(["setcover"], [120, 200], [1, 2, 3, 4
                 "10 generated weighted set-cover instances (120 and 200 elements)")
 SUITES.register("pbo-knapsack", _pbo_suite(["knapsack"], [100, 200], [1, 2, 3, 4, 5]),
                 "10 generated multi-dimensional knapsack instances (as minimisation)")
+SUITES.register("pbo-knapsack-heldout", _pbo_suite(["knapsack"], [100, 200], [101, 102, 103]),
+                "6 held-out knapsack instances (other seeds than pbo-knapsack)")
+SUITES.register("pbo-setcover-heldout", _pbo_suite(["setcover"], [120, 200], [101, 102, 103]),
+                "6 held-out set-cover instances (other seeds than pbo-setcover)")
 SUITES.register("pbo-tiny", _pbo_suite(["setcover", "vertexcover"], [20], [1, 2]),
                 "4 tiny generated PBO instances, for tests")
 
@@ -131,6 +135,8 @@ SUITES.register("tsp-uniform-heldout", _tsp_suite(100, list(range(101, 109))),
                 "8 held-out uniform random 100-city instances (other seeds than tsp-uniform-small)")
 SUITES.register("tsp-uniform-500", _tsp_suite(500, list(range(1, 11))),
                 "10 uniform random 500-city instances")
+SUITES.register("tsp-uniform-500-heldout", _tsp_suite(500, list(range(101, 107))),
+                "6 held-out uniform random 500-city instances (other seeds than tsp-uniform-500)")
 SUITES.register("tsp-clustered-200", _tsp_suite(200, list(range(1, 9)), clustered=True),
                 "8 clustered 200-city instances")
 SUITES.register("tsp-tiny", _tsp_suite(30, [1, 2, 3]), "3 uniform 30-city instances, for tests")

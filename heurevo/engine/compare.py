@@ -9,6 +9,7 @@ above 1 = better).
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class ComparisonRow:
     evolved_objective: float | None
     score: float
     verified: bool
+    default_objectives: tuple[float | None, ...] = ()  # one per seed
+    scores: tuple[float, ...] = ()  # one per seed
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,15 @@ class Comparison:
     seeds: int
     budget_steps: int
     rows: tuple[ComparisonRow, ...]
+
+    def default_spread(self) -> float:
+        """The default's seed-to-seed spread: relative std of its objective, mean over instances."""
+        spreads = []
+        for r in self.rows:
+            vals = [v for v in r.default_objectives if v is not None]
+            if len(vals) >= 2 and statistics.fmean(vals) != 0:
+                spreads.append(statistics.stdev(vals) / abs(statistics.fmean(vals)))
+        return statistics.fmean(spreads) if spreads else 0.0
 
     @property
     def mean_score(self) -> float:
@@ -68,8 +80,12 @@ def _mean(values: list[float | None]) -> float | None:
 
 
 def compare(candidate: Candidate, suite_name: str, cache_dir: Path, work_dir: Path, *,
-            budget_steps: int, seeds: int = 3, workers: int = 2, timeout_s: float = 60.0) -> Comparison:
-    """Solve every instance of ``suite_name`` with the default and with ``candidate``."""
+            budget_steps: int, seeds: int = 3, workers: int = 2, timeout_s: float = 60.0,
+            first_seed: int = 0) -> Comparison:
+    """Solve every instance of ``suite_name`` with the default and with ``candidate``.
+
+    Run seeds ``first_seed .. first_seed + seeds - 1`` (each side derives its own solver seeds).
+    """
     if seeds < 1:
         raise HeurevoError(f"seeds must be >= 1, got {seeds}")
     suite = build_suite(suite_name, candidate.problem, cache_dir)
@@ -78,7 +94,7 @@ def compare(candidate: Candidate, suite_name: str, cache_dir: Path, work_dir: Pa
                               smoke=False, minibatch=0, full=True, early_stop_ratio=0.0)
     per_instance: dict[str, list[tuple[float | None, float | None, float, bool]]] = {
         i.name: [] for i in items}
-    for seed in range(seeds):
+    for seed in range(first_seed, first_seed + seeds):
         evaluator = StagedEvaluator(candidate.problem, {"test": items}, config, seed, work_dir)
         try:
             baseline = evaluator.baseline("test")
@@ -92,6 +108,7 @@ def compare(candidate: Candidate, suite_name: str, cache_dir: Path, work_dir: Pa
             per_instance[r.instance].append((baseline.get(r.instance), r.objective if r.feasible else None,
                                              r.score, r.verified))
     rows = tuple(ComparisonRow(name, _mean([v[0] for v in vals]), _mean([v[1] for v in vals]),
-                               sum(v[2] for v in vals) / len(vals), all(v[3] for v in vals))
+                               sum(v[2] for v in vals) / len(vals), all(v[3] for v in vals),
+                               tuple(v[0] for v in vals), tuple(v[2] for v in vals))
                  for name, vals in per_instance.items())
     return Comparison(suite.name, seeds, budget_steps, rows)
