@@ -72,7 +72,7 @@ def doctor(
 @app.command()
 def solve(
     instance: Annotated[Path, typer.Argument(help="Instance file: .opb, .wbo or .tsp.")],
-    steps: Annotated[int | None, typer.Option("--steps", help="Budget in solver steps (flips for PBO, GLS iterations for TSP).")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="Budget in solver steps (flips for PBO, GLS iterations for TSP). Without --steps or --time: PBO 10 s, TSP 1 s per 100 cities (1-60 s).")] = None,
     time_s: Annotated[float | None, typer.Option("--time", help="Budget in seconds (with --steps, whichever ends first).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
     heuristics: Annotated[Path | None, typer.Option("--heuristics", help="Python file overriding slot functions (e.g. from `heurevo export`).")] = None,
