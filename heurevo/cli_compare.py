@@ -52,23 +52,12 @@ def _compare_run(run_dir: Path, suite: str | None, seeds: int, workers: int | No
     from heurevo.config import load_toml
     from heurevo.engine.compare import compare
     from heurevo.engine.run_config import RunConfig
-    from heurevo.engine.session import CONFIG_FILE, STORE_FILE, suite_cache_dir
+    from heurevo.engine.session import CONFIG_FILE, run_best, suite_cache_dir
     from heurevo.populations.export import export_source
-    from heurevo.populations.lineage import best_candidate
-    from heurevo.populations.store import SQLiteStore
     from heurevo.solvers.problem import get_problem
 
-    if not (run_dir / STORE_FILE).is_file():
-        raise HeurevoError(f"{run_dir}: no {STORE_FILE}; is this a heurevo run folder?")
+    cand = run_best(run_dir)[0]
     config = load_toml(RunConfig, run_dir / CONFIG_FILE)
-    store = SQLiteStore(run_dir / STORE_FILE)
-    try:
-        best = best_candidate(store)
-    finally:
-        store.close()
-    if best is None:
-        raise HeurevoError(f"{run_dir}: no evaluated candidate yet")
-    cand = best[0]
     suite = suite or HELDOUT_SUITES[config.problem]
     with console.status(f"solving {suite} with the default and the evolved heuristics..."):
         result = compare(cand, suite, suite_cache_dir(), run_dir / "work",

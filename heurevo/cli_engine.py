@@ -216,14 +216,10 @@ def show_command(
     top: Annotated[int, typer.Option("--top", help="How many candidates to list.")] = 5,
 ) -> None:
     """Summarise a run: status, top candidates, the best one's lineage."""
-    from heurevo.engine.session import STORE_FILE
+    from heurevo.engine.session import open_run_store
     from heurevo.engine.views import run_report
-    from heurevo.populations.store import SQLiteStore
 
-    path = run_dir / STORE_FILE
-    if not path.is_file():
-        raise HeurevoError(f"{run_dir}: no {STORE_FILE}; is this a heurevo run folder?")
-    store = SQLiteStore(path)
+    store = open_run_store(run_dir)
     try:
         console.print(run_report(store, top))
     finally:
@@ -235,23 +231,11 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="Python file to write.")] = Path("best.py"),
 ) -> None:
     """Write the best heuristics of a run as a file for `heurevo solve --heuristics`."""
-    from heurevo.engine.session import STORE_FILE
+    from heurevo.engine.session import run_best
     from heurevo.populations.export import export_source
-    from heurevo.populations.lineage import best_candidate
-    from heurevo.populations.store import SQLiteStore
     from heurevo.solvers.problem import get_problem
 
-    path = run_dir / STORE_FILE
-    if not path.is_file():
-        raise HeurevoError(f"{run_dir}: no {STORE_FILE}; is this a heurevo run folder?")
-    store = SQLiteStore(path)
-    try:
-        best = best_candidate(store)
-    finally:
-        store.close()
-    if best is None:
-        raise HeurevoError(f"{run_dir}: no evaluated candidate yet")
-    cand, train, val = best
+    cand, train, val = run_best(run_dir)
     header = (f"heurevo heuristics: candidate {cand.id} of run {run_dir.name}; train fitness "
               f"{train.fitness}; validation fitness {val.fitness if val else 'n/a'}")
     out.write_text(export_source(cand, get_problem(cand.problem).slots(), header), encoding="utf-8")

@@ -20,6 +20,8 @@ from heurevo.engine.proposers.factory import make_proposer
 from heurevo.engine.run import Budgets, RunLoop, RunStats, RunSummary
 from heurevo.engine.run_config import RunConfig
 from heurevo.errors import ConfigError, HeurevoError
+from heurevo.populations.lineage import best_candidate
+from heurevo.populations.records import Candidate, EvaluationResult
 from heurevo.populations.store import SQLiteStore
 
 CONFIG_FILE = "config.toml"
@@ -92,6 +94,26 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
     loop = RunLoop(controller, proposer, evaluator, store, budgets, workers=config.evaluation.workers,
                    usage=proposer.usage, on_progress=on_progress)
     return Run(config, run_dir, store, evaluator, loop, names)
+
+
+def open_run_store(run_dir: Path) -> SQLiteStore:
+    """The store of an existing run folder; a clear error when the folder is not one."""
+    path = Path(run_dir) / STORE_FILE
+    if not path.is_file():
+        raise HeurevoError(f"{run_dir}: no {STORE_FILE}; is this a heurevo run folder?")
+    return SQLiteStore(path)
+
+
+def run_best(run_dir: Path) -> tuple[Candidate, EvaluationResult, EvaluationResult | None]:
+    """The run's reported best: (candidate, train result, validation result or None)."""
+    store = open_run_store(run_dir)
+    try:
+        best = best_candidate(store)
+    finally:
+        store.close()
+    if best is None:
+        raise HeurevoError(f"{run_dir}: no evaluated candidate yet")
+    return best
 
 
 def execute(run: Run) -> RunSummary:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from heurevo.benchmarks.formats.pbmodel import PBConstraint, PBFormula, Term
+from heurevo.benchmarks.formats.text import read_text
 from heurevo.errors import InstanceFormatError
 
 _TOKEN = re.compile(
@@ -168,13 +169,7 @@ def parse_pb(text: str, path: str | Path | None = None, *, wbo: bool = False) ->
 def read_pb(path: str | Path) -> PBFormula:
     """Read an ``.opb`` or ``.wbo`` file (chosen by suffix)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8", errors="strict")
-    except UnicodeDecodeError as exc:
-        raise InstanceFormatError(p, None, f"expected ASCII text, got undecodable bytes ({exc.reason})") from None
-    except OSError as exc:
-        raise InstanceFormatError(p, None, f"cannot read the file: {exc.strerror}") from None
-    return parse_pb(text, p, wbo=p.suffix.lower() == ".wbo")
+    return parse_pb(read_text(p, strict=True), p, wbo=p.suffix.lower() == ".wbo")
 
 
 def _terms_text(terms: tuple[Term, ...]) -> str:

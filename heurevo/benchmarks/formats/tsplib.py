@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from heurevo.benchmarks.formats.text import read_text
 from heurevo.errors import InstanceFormatError
 
 COORD_TYPES = {"EUC_2D": 2, "CEIL_2D": 2, "ATT": 2, "GEO": 2, "MAN_2D": 2, "MAX_2D": 2, "EUC_3D": 3}
@@ -270,11 +271,7 @@ def _finish(rd: _Reader, spec: dict[str, str], comments: list[str], ids: np.ndar
 def read_tsp(path: str | Path) -> TsplibInstance:
     """Read a TSPLIB ``.tsp`` file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InstanceFormatError(p, None, f"cannot read: {exc.strerror}") from None
-    return parse_tsp(text, p)
+    return parse_tsp(read_text(p), p)
 
 
 def parse_tour(text: str, path: str | Path = "<string>") -> list[int]:
@@ -316,11 +313,7 @@ def parse_tour(text: str, path: str | Path = "<string>") -> list[int]:
 def read_tour(path: str | Path) -> list[int]:
     """Read a TSPLIB ``.tour`` file: node ids as written in the file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InstanceFormatError(p, None, f"cannot read: {exc.strerror}") from None
-    return parse_tour(text, p)
+    return parse_tour(read_text(p), p)
 
 
 def tour_to_indices(instance: TsplibInstance, node_ids: Sequence[int], path: str = "<tour>") -> np.ndarray:
