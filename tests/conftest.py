@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from heurevo.benchmarks.shared_data import shared_data_dir
+from heurevo.populations.store import SQLiteStore
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +26,12 @@ def shared_tsplib() -> Path:
     if p is None:
         pytest.skip("shared TSPLIB data not found (set HEUREVO_SHARED_DATA)")
     return p
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A real SQLite run store in a temporary folder (run 'r', seed 0)."""
+    s = SQLiteStore(tmp_path / "run.sqlite")
+    s.init_run("r", 0, "")
+    yield s
+    s.close()

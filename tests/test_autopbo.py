@@ -29,14 +29,6 @@ PLANS = {"plans": [
 PARENT = member(DEFAULT, 0.5, idea="plain sum")
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore(tmp_path / "run.sqlite")
-    s.init_run("r", 0, "")
-    yield s
-    s.close()
-
-
 def agents(server, store=None, **kw) -> AutoPBOProposer:
     cfg = LLMProposerConfig(**{"repair_rounds": 1, "plans": 3, "refine_rounds": 1, **kw})
     return AutoPBOProposer(client(server, store), SLOTS, cfg, store)

@@ -44,14 +44,6 @@ class Sleeps:
         self.calls.append(s)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore(tmp_path / "run.sqlite")
-    s.init_run("r1", 1, "")
-    yield s
-    s.close()
-
-
 @pytest.fixture(autouse=True)
 def api_key(monkeypatch):
     monkeypatch.setenv("HEUREVO_LLM_API_KEY", KEY)

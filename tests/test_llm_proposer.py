@@ -21,15 +21,6 @@ from heurevo.engine.llm.prompts import OPERATOR_TEMPLATES, render, system_prompt
 from heurevo.engine.proposers.base import ProposalError
 from heurevo.engine.proposers.llm import LLMProposer, LLMProposerConfig, same_code
 from heurevo.populations.records import EvalStatus, EvaluationResult, Stage
-from heurevo.populations.store import SQLiteStore
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = SQLiteStore(tmp_path / "run.sqlite")
-    s.init_run("r", 0, "")
-    yield s
-    s.close()
 
 
 def proposer(server, store=None, repair_rounds=2, **kw) -> LLMProposer:
