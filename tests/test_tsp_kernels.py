@@ -12,6 +12,7 @@ from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import SlotError, VerificationError
 from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.rng import new_rng_state
+from heurevo.solvers.tsp import distance as D
 from heurevo.solvers.tsp import verify
 from heurevo.solvers.tsp.construct import greedy_construct, nn_construct
 from heurevo.solvers.tsp.gls import gls_iterations, guided_local_search
@@ -46,6 +47,25 @@ def test_kernel_distances_equal_reference(wtype: str) -> None:
             for j in range(inst.n):
                 if i != j:  # TSPLIB's GEO formula gives 1 for a city to itself; tours never ask
                     assert a.distance(i, j) == d(i, j), (wtype, i, j)
+
+
+def test_scalar_distance_equals_kernel_distance() -> None:
+    rng = np.random.default_rng(0)
+    scale = {D.GEO: 1.5, D.FLOAT_EUC: 1.0}
+    for kind in (D.EUC_2D, D.CEIL_2D, D.ATT, D.GEO, D.MAN_2D, D.MAX_2D, D.EUC_3D, D.FLOAT_EUC):
+        xy = rng.random((40, 3)) * scale.get(kind, 3000.0)
+        for i in range(40):
+            for j in range(40):
+                assert D.coord_scalar(kind, *xy[i], *xy[j]) == D.coord_dist(kind, xy, i, j), kind
+
+
+def test_gls_with_and_without_matrix_agree() -> None:
+    """The matrix fast path and the generic (coordinates, penalty lookups) path are one search."""
+    inst = _integer_instance(90, 9)
+    tour0 = np.random.default_rng(9).permutation(inst.n)
+    runs = [guided_local_search(arrays_from_tsplib(inst, matrix_limit=limit), tour0, _pen(),
+                                iterations=30, seed=2) for limit in (10_000, 0)]
+    assert np.array_equal(runs[0].tour, runs[1].tour) and runs[0].length == runs[1].length
 
 
 def _nn_reference(d, n: int, start: int = 0) -> list[int]:

@@ -3,9 +3,10 @@
 TSPLIB (the shared data, skipped when absent): greedy start, guided local search for
 ``time_per_100`` seconds per 100 cities, gap to the known optimum. Literature: the 64 TSP200
 test instances (:mod:`heurevo.benchmarks.generators.tsp`), nearest-neighbour start from city
-0 as in the papers, the default (plain distance) guide and a fixed iteration budget; gap of the
-mean length to the published LKH reference mean. With ``elkai`` importable an LKH column is
-added (benchmarks only: elkai's licence is non-commercial, it is never a dependency).
+0 as in the papers, the default (plain distance) guide and the papers' iteration budget (800
+iterations x 40 perturbation steps for TSP200); gap of the mean length to the published LKH
+reference mean. With ``elkai`` importable an LKH column is added (benchmarks only: elkai's
+licence is non-commercial, it is never a dependency).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rich.table import Table
 
 from heurevo.benchmarks.formats.tsplib import read_tsp
 from heurevo.benchmarks.generators.tsp import (
+    LITERATURE_BUDGET,
     LITERATURE_REFERENCE,
     LITERATURE_TSP200_GAPS,
     literature_set,
@@ -34,8 +36,8 @@ from heurevo.solvers.tsp.instance import arrays_from_points, arrays_from_tsplib
 from heurevo.solvers.tsp.slots import PENALIZE_EDGES, SELECT_NEXT_NODE
 from heurevo.solvers.tsp.solve import known_optimum, start_tour
 
-LIT_ITERATIONS = 200
-LIT_PERTURBATION_MOVES = 30
+#: the papers' TSP200 test budget: 800 iterations of 40 perturbation steps (slot calls)
+LIT_PERTURBATION_MOVES, LIT_ITERATIONS = LITERATURE_BUDGET[200]
 
 
 def _elkai() -> Any:

@@ -65,7 +65,7 @@ PROBLEMS.register("pbo", "heurevo.solvers.pbo.adapter:PBOAdapter", "pseudo-Boole
 PROBLEMS.register("tsp", "heurevo.solvers.tsp.adapter:TSPAdapter", "travelling salesman")
 
 #: Evaluation budget per instance run when a config leaves it at 0: PBO flips, TSP GLS iterations.
-DEFAULT_BUDGET_STEPS = {"pbo": 20_000, "tsp": 200}
+DEFAULT_BUDGET_STEPS = {"pbo": 20_000, "tsp": 500}
 
 
 def get_problem(name: str) -> ProblemAdapter:

@@ -29,32 +29,42 @@ KIND_OF = {"EXPLICIT": EXPLICIT, "EUC_2D": EUC_2D, "CEIL_2D": CEIL_2D, "ATT": AT
 _RRR = 6378.388
 
 
-@njit(inline="always", cache=True)
-def coord_dist(kind, xy, i, j):
-    """Distance between cities ``i`` and ``j`` computed from coordinates by TSPLIB rules."""
-    dx = xy[i, 0] - xy[j, 0]
-    dy = xy[i, 1] - xy[j, 1]
+@njit(cache=True)
+def coord_scalar(kind, xi, yi, zi, xj, yj, zj):
+    """Distance between two points given as scalars, by TSPLIB rules (GEO: radians).
+
+    Hot loops call this rather than a function taking the ``xy`` array: an array argument
+    costs reference-count updates on every call, which made each distance ~30 times dearer.
+    """
+    dx = xi - xj
+    dy = yi - yj
     if kind == EUC_2D:
-        return math.floor(math.sqrt(dx * dx + dy * dy) + 0.5)
+        return float(math.floor(math.sqrt(dx * dx + dy * dy) + 0.5))
     if kind == FLOAT_EUC:
         return math.sqrt(dx * dx + dy * dy)
     if kind == CEIL_2D:
-        return math.ceil(math.sqrt(dx * dx + dy * dy))
+        return float(math.ceil(math.sqrt(dx * dx + dy * dy)))
     if kind == ATT:
         r = math.sqrt((dx * dx + dy * dy) / 10.0)
-        t = math.floor(r + 0.5)
+        t = float(math.floor(r + 0.5))
         return t + 1.0 if t < r else t
     if kind == GEO:
-        q1 = math.cos(xy[i, 1] - xy[j, 1])
-        q2 = math.cos(xy[i, 0] - xy[j, 0])
-        q3 = math.cos(xy[i, 0] + xy[j, 0])
+        q1 = math.cos(yi - yj)
+        q2 = math.cos(xi - xj)
+        q3 = math.cos(xi + xj)
         return float(int(_RRR * math.acos(0.5 * ((1.0 + q1) * q2 - (1.0 - q1) * q3)) + 1.0))
     if kind == MAN_2D:
-        return math.floor(abs(dx) + abs(dy) + 0.5)
+        return float(math.floor(abs(dx) + abs(dy) + 0.5))
     if kind == MAX_2D:
-        return max(math.floor(abs(dx) + 0.5), math.floor(abs(dy) + 0.5))
-    dz = xy[i, 2] - xy[j, 2]
-    return math.floor(math.sqrt(dx * dx + dy * dy + dz * dz) + 0.5)
+        return float(max(math.floor(abs(dx) + 0.5), math.floor(abs(dy) + 0.5)))
+    dz = zi - zj
+    return float(math.floor(math.sqrt(dx * dx + dy * dy + dz * dz) + 0.5))
+
+
+@njit(inline="always", cache=True)
+def coord_dist(kind, xy, i, j):
+    """Distance between cities ``i`` and ``j`` computed from coordinates by TSPLIB rules."""
+    return coord_scalar(kind, xy[i, 0], xy[i, 1], xy[i, 2], xy[j, 0], xy[j, 1], xy[j, 2])
 
 
 @njit(inline="always", cache=True)
@@ -62,7 +72,7 @@ def dist(kind, xy, mat, i, j):
     """Distance between ``i`` and ``j``: the matrix entry when there is one, else computed."""
     if mat.shape[0] != 0:
         return mat[i, j]
-    return coord_dist(kind, xy, i, j)
+    return coord_scalar(kind, xy[i, 0], xy[i, 1], xy[i, 2], xy[j, 0], xy[j, 1], xy[j, 2])
 
 
 @njit(void(int64, float64[:, ::1], float64[:, ::1]), cache=True)

@@ -8,7 +8,10 @@ endpoints of every changed edge re-enter it.
 
 The cost of an edge is ``d(i, j) + lam * penalty(i, j)`` (guided local search), or plain
 ``d(i, j)`` when ``lam == 0``. Candidate lists are ordered by true distance, which only
-ever underestimates the penalised cost, so pruning on it stays exact.
+ever underestimates the penalised cost, so pruning on it stays exact. Two implementations of
+the same search: :func:`run_queue_fast` reads every cost from one array (the distance matrix,
+a penalised matrix kept by the caller, or coordinates) and serves true-distance search and
+dense-table GLS; :func:`run_queue` looks penalties up in the (sparse) tables on the fly.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def pred(tour, pos, v):
     return tour[tour.shape[0] - 1] if p == 0 else tour[p - 1]
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def reverse_path(tour, pos, u, v):
     """Reverse the path from ``u`` forward to ``v`` (or its complement, whichever is shorter)."""
     n = tour.shape[0]
@@ -77,7 +80,7 @@ def reverse_path(tour, pos, u, v):
             j = n - 1
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def move2(tour, pos, a, b, c, d):
     """Replace tour edges (a, b), (c, d) by (a, c), (b, d); b follows a as d follows c."""
     if succ(tour, pos, a) == b:
@@ -86,7 +89,7 @@ def move2(tour, pos, a, b, c, d):
         reverse_path(tour, pos, c, b)
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def or_move(tour, pos, p, s1, s2, n2, x, y, reverse):
     """Move segment s1..s2 (between p and n2) between x and y = succ(x), reversed or not."""
     move2(tour, pos, p, s1, x, y)
@@ -105,7 +108,7 @@ def _push(queue, inq, touched, head_tail, v):
         head_tail[1] = (head_tail[1] + 1) % n
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def _try_2opt(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, a, queue, inq, touched, ht):
     for direction in range(2):
         b = succ(tour, pos, a) if direction == 0 else pred(tour, pos, a)
@@ -139,7 +142,7 @@ def _offset(pos, n, s1, v):
     return o + n if o < 0 else o
 
 
-@njit(cache=True)
+@njit(inline="always", cache=True)
 def _try_oropt(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, a, queue, inq, touched, ht):
     n = tour.shape[0]
     for seg in range(1, 4):
@@ -196,31 +199,29 @@ def _try_oropt(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, a, queue, inq, t
     return False
 
 
-_LS_SIG = int64(int64, float64[:, ::1], float64[:, ::1], int64[:, ::1], int64[::1], int64[::1],
-                float64, int64[:, ::1], float64[:, ::1], int64[::1], int64[::1], boolean[::1],
-                boolean)
+@njit(inline="always", cache=True)
+def enqueue(queue, inq, ht, v):
+    """Put ``v`` at the tail of the circular work queue unless it is already queued."""
+    if not inq[v]:
+        inq[v] = True
+        queue[ht[1]] = v
+        ht[1] = (ht[1] + 1) % queue.shape[0]
 
 
-@njit(_LS_SIG, cache=True)
-def local_search(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, start, touched, cascade):
-    """Improve ``tour`` in place until no 2-opt/Or-opt move from a queued city helps.
+@njit(cache=True)
+def run_queue(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, queue, inq, ht, touched):
+    """Work the queue ``(queue, inq, ht)`` empty; returns the number of improving moves.
 
-    ``start`` lists the cities queued first; every city whose edges change is marked in
-    ``touched`` and, when ``cascade``, queued again. Returns the number of improving moves.
+    ``queue`` has n + 1 cells, ``inq`` marks queued cities, ``ht`` is ``[head, tail, cascade]``.
+    Cities whose edges change are marked in ``touched`` and re-queued when ``ht[2]`` is set.
     """
     n = tour.shape[0]
-    if n < 5:
-        return 0
-    queue = np.empty(n + 1, dtype=np.int64)  # circular; one spare cell tells full from empty
-    inq = np.zeros(n, dtype=np.bool_)
-    ht = np.zeros(3, dtype=np.int64)  # head, tail, cascade
-    ht[2] = 1 if cascade else 0
-    for v in start:
-        if not inq[v]:
-            inq[v] = True
-            queue[ht[1]] = v
-            ht[1] += 1
     moves = 0
+    if n < 5:
+        while ht[0] != ht[1]:
+            inq[queue[ht[0]]] = False
+            ht[0] = (ht[0] + 1) % (n + 1)
+        return 0
     while ht[0] != ht[1]:
         a = queue[ht[0]]
         ht[0] = (ht[0] + 1) % (n + 1)
@@ -235,6 +236,162 @@ def local_search(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, start, touched
             if improved:
                 moves += 1
     return moves
+
+
+@njit(cache=True)
+def run_queue_fast(kind, xy, mat, w, nbrs, tour, pos, queue, inq, ht, touched):
+    """:func:`run_queue` with edge costs ``dist(kind, xy, w, i, j)``, no penalty tables.
+
+    ``w`` is ``mat`` (true distances, from coordinates when ``mat`` is 0 x 0) or, for guided
+    local search with dense tables, the n x n ``mat + lam * penalty`` kept up to date by the
+    caller; true distances bound the candidate scans. The scans are written out here rather
+    than through helpers: Numba-inlined helpers whose array arguments are used conditionally
+    left reference-count updates in the inner loops, making every lookup ~30 times dearer.
+    """
+    n = tour.shape[0]
+    k = nbrs.shape[1]
+    size = queue.shape[0]
+    moves = 0
+    if n < 5:
+        while ht[0] != ht[1]:
+            inq[queue[ht[0]]] = False
+            ht[0] = (ht[0] + 1) % size
+        return 0
+    changed = np.empty(6, dtype=np.int64)
+    while ht[0] != ht[1]:
+        a = queue[ht[0]]
+        ht[0] = (ht[0] + 1) % size
+        inq[a] = False
+        while True:
+            m = 0
+            pa = pos[a]
+            for direction in range(2):  # 2-opt: new edge (a, c), c a candidate of a
+                if direction == 0:
+                    b = tour[pa + 1] if pa + 1 < n else tour[0]
+                else:
+                    b = tour[pa - 1] if pa > 0 else tour[n - 1]
+                d_ab = dist(kind, xy, w, a, b)
+                for t in range(k):
+                    c = nbrs[a, t]
+                    if d_ab - dist(kind, xy, mat, a, c) <= EPS:
+                        break
+                    q = pos[c]
+                    if direction == 0:
+                        d = tour[q + 1] if q + 1 < n else tour[0]
+                    else:
+                        d = tour[q - 1] if q > 0 else tour[n - 1]
+                    if c == b or d == a:
+                        continue
+                    delta = (dist(kind, xy, w, a, c) + dist(kind, xy, w, b, d) - d_ab
+                             - dist(kind, xy, w, c, d))
+                    if delta < -EPS:
+                        if direction == 0:
+                            move2(tour, pos, a, b, c, d)
+                        else:
+                            move2(tour, pos, b, a, d, c)
+                        changed[0] = b
+                        changed[1] = c
+                        changed[2] = d
+                        m = 3
+                        break
+                if m:
+                    break
+            if m == 0:  # Or-opt: move a segment of 1-3 cities ending at a next to a candidate
+                for seg in range(1, 4):
+                    if n < seg + 3 or m:
+                        break
+                    for direction in range(2):
+                        if seg == 1 and direction == 1:
+                            continue
+                        s1 = a
+                        s2 = a
+                        for _ in range(seg - 1):
+                            if direction == 0:
+                                q = pos[s2] + 1
+                                s2 = tour[q] if q < n else tour[0]
+                            else:
+                                q = pos[s1] - 1
+                                s1 = tour[q] if q >= 0 else tour[n - 1]
+                        q = pos[s1] - 1
+                        p = tour[q] if q >= 0 else tour[n - 1]
+                        q = pos[s2] + 1
+                        n2 = tour[q] if q < n else tour[0]
+                        g = (dist(kind, xy, w, p, s1) + dist(kind, xy, w, s2, n2)
+                             - dist(kind, xy, w, p, n2))
+                        if g <= EPS:
+                            continue
+                        other = s2 if direction == 0 else s1
+                        ps1 = pos[s1]
+                        for t in range(k):
+                            c = nbrs[a, t]
+                            if dist(kind, xy, mat, a, c) >= g - EPS:
+                                break
+                            q = pos[c]
+                            if (q - ps1 + n) % n < seg:
+                                continue
+                            d_ce = dist(kind, xy, w, c, a)
+                            for side in range(2):
+                                if side == 0:
+                                    x = c
+                                    y = tour[q + 1] if q + 1 < n else tour[0]
+                                    v = y
+                                else:
+                                    y = c
+                                    x = tour[q - 1] if q > 0 else tour[n - 1]
+                                    v = x
+                                if (pos[v] - ps1 + n) % n < seg:
+                                    continue
+                                if (d_ce + dist(kind, xy, w, other, v)
+                                        - dist(kind, xy, w, x, y) - g < -EPS):
+                                    reverse = (a == s2) if side == 0 else (a == s1)
+                                    or_move(tour, pos, p, s1, s2, n2, x, y, reverse)
+                                    changed[0] = p
+                                    changed[1] = n2
+                                    changed[2] = s1
+                                    changed[3] = s2
+                                    changed[4] = x
+                                    changed[5] = y
+                                    m = 6
+                                    break
+                            if m:
+                                break
+                        if m:
+                            break
+            if m == 0:
+                break
+            moves += 1
+            for r in range(m):
+                v = changed[r]
+                touched[v] = True
+                if ht[2] != 0 and not inq[v]:
+                    inq[v] = True
+                    queue[ht[1]] = v
+                    ht[1] = (ht[1] + 1) % size
+    return moves
+
+
+_LS_SIG = int64(int64, float64[:, ::1], float64[:, ::1], int64[:, ::1], int64[::1], int64[::1],
+                float64, int64[:, ::1], float64[:, ::1], int64[::1], int64[::1], boolean[::1],
+                boolean)
+
+
+@njit(_LS_SIG, cache=True)
+def local_search(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, start, touched, cascade):
+    """Improve ``tour`` in place until no 2-opt/Or-opt move from a queued city helps.
+
+    ``start`` lists the cities queued first; every city whose edges change is marked in
+    ``touched`` and, when ``cascade``, queued again. Returns the number of improving moves.
+    """
+    n = tour.shape[0]
+    queue = np.empty(n + 1, dtype=np.int64)  # circular; one spare cell tells full from empty
+    inq = np.zeros(n, dtype=np.bool_)
+    ht = np.zeros(3, dtype=np.int64)  # head, tail, cascade
+    ht[2] = 1 if cascade else 0
+    for v in start:
+        enqueue(queue, inq, ht, v)
+    if lam == 0.0:
+        return run_queue_fast(kind, xy, mat, mat, nbrs, tour, pos, queue, inq, ht, touched)
+    return run_queue(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, queue, inq, ht, touched)
 
 
 def positions(tour: np.ndarray) -> np.ndarray:
