@@ -115,13 +115,14 @@ def bench_tsp(
     pattern: Annotated[str, typer.Option("--instances", help="Glob over TSPLIB file names.")] = "*.tsp",
     literature: Annotated[bool, typer.Option("--literature/--no-literature", help="Also run the literature's TSP200 test set.")] = True,
     lkh: Annotated[bool, typer.Option("--lkh/--no-lkh", help="Add an LKH column when elkai is installed.")] = True,
+    large: Annotated[int, typer.Option("--large", help="Cities of the timed greedy + local search run (0: skip).")] = 100_000,
     out: Annotated[Path | None, typer.Option("--out", help="Write the results as JSON here.")] = None,
 ) -> None:
     """TSP: gap to optimum on TSPLIB and on the literature's TSP200 set, time per instance."""
     from heurevo.benchmarks.bench_tsp import run_tsp_bench
 
     run_tsp_bench(data=data, time_per_100=time_per_100, seed=seed, pattern=pattern,
-                  literature=literature, lkh=lkh, out=out, console=console)
+                  literature=literature, lkh=lkh, out=out, console=console, large=large)
 
 
 @bench_app.command("pipeline")

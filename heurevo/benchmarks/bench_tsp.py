@@ -31,8 +31,10 @@ from heurevo.benchmarks.generators.tsp import (
 from heurevo.benchmarks.shared_data import shared_data_dir
 from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.tsp import verify
+from heurevo.solvers.tsp.construct import greedy_construct
 from heurevo.solvers.tsp.gls import guided_local_search
 from heurevo.solvers.tsp.instance import arrays_from_points, arrays_from_tsplib
+from heurevo.solvers.tsp.local_search import improve
 from heurevo.solvers.tsp.slots import PENALIZE_EDGES, SELECT_NEXT_NODE
 from heurevo.solvers.tsp.solve import known_optimum, start_tour
 
@@ -156,8 +158,24 @@ def _print_literature(lit: dict[str, Any], console: Console) -> None:
     console.print(table)
 
 
+def large_local_search(n: int, seed: int) -> dict[str, Any]:
+    """Greedy start and 2-opt + Or-opt to a local optimum on ``n`` uniform random cities, timed."""
+    small = arrays_from_points(np.random.default_rng(0).random((50, 2)))
+    improve(small, greedy_construct(small.kind, small.xy, small.mat, small.neighbours))  # compile
+    t0 = time.perf_counter()
+    arrays = arrays_from_points(np.random.default_rng(seed).random((n, 2)), name=f"uniform{n}")
+    t1 = time.perf_counter()
+    tour = greedy_construct(arrays.kind, arrays.xy, arrays.mat, arrays.neighbours)
+    t2 = time.perf_counter()
+    tour, moves = improve(arrays, tour)
+    t3 = time.perf_counter()
+    return {"n": n, "arrays_s": t1 - t0, "greedy_s": t2 - t1, "local_search_s": t3 - t2,
+            "total_s": t3 - t0, "moves": moves, "length": arrays.length(tour)}
+
+
 def run_tsp_bench(data: Path | None, time_per_100: float, seed: int, pattern: str,
-                  literature: bool, lkh: bool, out: Path | None, console: Console) -> dict[str, Any]:
+                  literature: bool, lkh: bool, out: Path | None, console: Console,
+                  large: int = 100_000) -> dict[str, Any]:
     """Run the TSP benchmark, print rich tables, optionally write JSON; returns the results."""
     elkai = _elkai() if lkh else None
     penalize = compile_slot(PENALIZE_EDGES, PENALIZE_EDGES.default_source).function
@@ -179,6 +197,13 @@ def run_tsp_bench(data: Path | None, time_per_100: float, seed: int, pattern: st
         _print_tsplib(results["tsplib"], time_per_100, console)
     if "literature" in results:
         _print_literature(results["literature"], console)
+    if large:
+        with console.status(f"{large} random cities: greedy + local search..."):
+            big = results["large"] = large_local_search(large, seed)
+        console.print(f"{big['n']} uniform cities: kNN lists {big['arrays_s']:.2f} s, greedy "
+                      f"{big['greedy_s']:.2f} s, 2-opt + Or-opt to a local optimum "
+                      f"{big['local_search_s']:.2f} s ({big['moves']} moves); total "
+                      f"{big['total_s']:.2f} s (target < 2 s)")
     if out is not None:
         out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     return results
