@@ -60,6 +60,7 @@ def test_evolve_show_export_solve_compare(env, tmp_path) -> None:
     run_dir = tmp_path / "run"
     out = cli(env, *evolve_args(run_dir, 12)).stdout
     assert "evaluation budget (12) spent" in out
+    assert "budget left" in out and "engine" in out  # the live view's last frame
     facts = run_facts(run_dir)
     assert facts["evaluations"] == 12  # the budget is exact
     assert len(facts["train"]) >= 12  # plus the default baseline candidate

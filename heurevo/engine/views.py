@@ -38,7 +38,8 @@ def live_panel(stats: RunStats, budgets: Budgets, now: float | None = None) -> P
     if budgets.wall_time_s is not None:
         left.append(f"{max(0.0, budgets.wall_time_s - elapsed):.0f} s")
     table.add_row("budget left", ", ".join(left) or "unlimited")
-    table.add_row("elapsed", f"{elapsed:.1f} s")
+    table.add_row("elapsed", f"{elapsed:.1f} s (engine {100 * stats.engine_seconds / elapsed:.1f}%, "
+                             "the rest evaluation)")
     return Panel(table, title="heurevo evolve", expand=False)
 
 
