@@ -16,35 +16,7 @@ from typing import Any, Literal
 
 from deap import base, tools
 
-from heurevo.populations.records import Candidate, EvaluationResult
-
-
-@dataclass(frozen=True)
-class Member:
-    """An evaluated candidate in the population."""
-
-    candidate: Candidate
-    result: EvaluationResult
-
-    @property
-    def fitness(self) -> float:
-        """Training fitness (higher is better); failed candidates count as -inf."""
-        return self.result.fitness if self.result.ok and self.result.fitness is not None else float("-inf")
-
-    def objectives(self, names: Sequence[str]) -> tuple[float, ...]:
-        """Values of the named objectives: quality (max), solver time and code length (min)."""
-        values = []
-        for name in names:
-            if name == "quality":
-                values.append(self.fitness)
-            elif name == "time":
-                values.append(sum(r.seconds for r in self.result.instances))
-            elif name == "length":
-                values.append(float(sum(len(s) for s in self.candidate.sources.values())))
-            else:
-                raise ValueError(f"unknown objective '{name}'")
-        return tuple(values)
-
+from heurevo.populations.records import Member
 
 OBJECTIVE_WEIGHTS = {"quality": 1.0, "time": -1.0, "length": -1.0}
 
@@ -114,7 +86,7 @@ class _Wrapped:
         self.fitness.values = tuple(v if v != float("-inf") else -1e9 for v in vals)
 
 
-def _seeded(seed: int, fn: Callable[[], Any]) -> Any:
+def seeded(seed: int, fn: Callable[[], Any]) -> Any:
     """Run ``fn`` with Python's global RNG (which DEAP's tools use) seeded, then restore it."""
     state = random.getstate()
     random.seed(seed)
@@ -202,10 +174,10 @@ class Controller:
             shift = -floor + 1e-9 if floor <= 0 else 0.0
             for w in wrapped:
                 w.fitness.values = (w.fitness.values[0] + shift,)
-            chosen = _seeded(seed, lambda: tools.selRoulette(wrapped, k))
+            chosen = seeded(seed, lambda: tools.selRoulette(wrapped, k))
         else:
             size = min(self.config.tournament_size, len(wrapped))
-            chosen = _seeded(seed, lambda: tools.selTournament(wrapped, k, size))
+            chosen = seeded(seed, lambda: tools.selTournament(wrapped, k, size))
         return [c.member for c in chosen]
 
     def tell(self, member: Member) -> None:
@@ -222,7 +194,7 @@ class Controller:
         mu = self.config.population_size
         if self.config.survival == "nsga2" and len(pool) > mu:
             wrapped = [_Wrapped(m, self._weights_multi, self.config.objectives) for m in pool]
-            chosen = _seeded(self._rng(7).randrange(2**31), lambda: tools.selNSGA2(wrapped, mu))
+            chosen = seeded(self._rng(7).randrange(2**31), lambda: tools.selNSGA2(wrapped, mu))
             survivors = [w.member for w in chosen]
         else:
             wrapped = [_Wrapped(m, self._weights_single, ("quality",)) for m in pool]

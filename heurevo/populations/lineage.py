@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from heurevo.populations.records import Candidate, EvaluationResult
+from heurevo.populations.records import Candidate, EvaluationResult, Member
 from heurevo.populations.store import Store
 
 
-@dataclass(frozen=True)
-class Ranked:
-    """A candidate with its training evaluation."""
-
-    candidate: Candidate
-    result: EvaluationResult
-
-    @property
-    def fitness(self) -> float:
-        """Training fitness, -inf when it did not run."""
-        return self.result.fitness if self.result.ok and self.result.fitness is not None else float("-inf")
-
-
-def ranked(store: Store, split: str = "train") -> list[Ranked]:
+def ranked(store: Store, split: str = "train") -> list[Member]:
     """Evaluated candidates of ``split``, best first (ties by id, so the order is stable)."""
     out = []
     for key, result in store.evaluations():
@@ -29,7 +14,7 @@ def ranked(store: Store, split: str = "train") -> list[Ranked]:
             continue
         cand = store.candidate(result.candidate_id)
         if cand is not None:
-            out.append(Ranked(cand, result))
+            out.append(Member(cand, result))
     return sorted(out, key=lambda r: (-r.fitness, r.candidate.id))
 
 

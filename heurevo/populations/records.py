@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -162,3 +163,30 @@ class EvaluationResult:
     def dumps(self) -> str:
         """Compact JSON text."""
         return json.dumps(self.to_json(), separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class Member:
+    """An evaluated candidate in the population."""
+
+    candidate: Candidate
+    result: EvaluationResult
+
+    @property
+    def fitness(self) -> float:
+        """Training fitness (higher is better); failed candidates count as -inf."""
+        return self.result.fitness if self.result.ok and self.result.fitness is not None else float("-inf")
+
+    def objectives(self, names: Sequence[str]) -> tuple[float, ...]:
+        """Values of the named objectives: quality (max), solver time and code length (min)."""
+        values = []
+        for name in names:
+            if name == "quality":
+                values.append(self.fitness)
+            elif name == "time":
+                values.append(sum(r.seconds for r in self.result.instances))
+            elif name == "length":
+                values.append(float(sum(len(s) for s in self.candidate.sources.values())))
+            else:
+                raise ValueError(f"unknown objective '{name}'")
+        return tuple(values)

@@ -22,7 +22,7 @@ from typing import Any
 
 from deap import gp
 
-from heurevo.engine.controller import ProposalRequest
+from heurevo.engine.controller import ProposalRequest, seeded
 from heurevo.engine.proposers.base import PROPOSERS, Proposal, ProposalError, Proposer
 from heurevo.engine.proposers.tuning import TuningConfig, tune_constants
 from heurevo.solvers.slots import GPHole, Slot
@@ -188,15 +188,6 @@ def tree_of(source: str | None, hole: GPHole, pset: gp.PrimitiveSetTyped) -> gp.
     return parse_tree(hole.default, pset)
 
 
-def _seeded(seed: int, fn: Any) -> Any:
-    state = random.getstate()
-    random.seed(seed)
-    try:
-        return fn()
-    finally:
-        random.setstate(state)
-
-
 class GPProposer(Proposer):
     """Genetic programming over the expression holes of the requested slots."""
 
@@ -262,7 +253,7 @@ class GPProposer(Proposer):
         out: dict[str, str] = {}
         for k, slot in enumerate(slots):
             for attempt in range(20):
-                tree = _seeded(request.seed * 31 + k * 1009 + attempt, lambda s=slot: self._vary(s, request))
+                tree = seeded(request.seed * 31 + k * 1009 + attempt, lambda s=slot: self._vary(s, request))
                 if self._limit_ok(tree):
                     break
             else:
