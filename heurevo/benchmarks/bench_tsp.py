@@ -35,8 +35,8 @@ from heurevo.solvers.tsp.construct import greedy_construct
 from heurevo.solvers.tsp.gls import guided_local_search
 from heurevo.solvers.tsp.instance import arrays_from_points, arrays_from_tsplib
 from heurevo.solvers.tsp.local_search import improve
-from heurevo.solvers.tsp.slots import PENALIZE_EDGES, SELECT_NEXT_NODE
-from heurevo.solvers.tsp.solve import known_optimum, start_tour
+from heurevo.solvers.tsp.slots import SELECT_NEXT_NODE
+from heurevo.solvers.tsp.solve import default_penalize, known_optimum, start_tour
 
 #: the papers' TSP200 test budget: 800 iterations of 40 perturbation steps (slot calls)
 LIT_PERTURBATION_MOVES, LIT_ITERATIONS = LITERATURE_BUDGET[200]
@@ -178,7 +178,7 @@ def run_tsp_bench(data: Path | None, time_per_100: float, seed: int, pattern: st
                   large: int = 100_000) -> dict[str, Any]:
     """Run the TSP benchmark, print rich tables, optionally write JSON; returns the results."""
     elkai = _elkai() if lkh else None
-    penalize = compile_slot(PENALIZE_EDGES, PENALIZE_EDGES.default_source).function
+    penalize = default_penalize()
     select = compile_slot(SELECT_NEXT_NODE, SELECT_NEXT_NODE.default_source).function
     warm = arrays_from_points(np.random.default_rng(0).random((12, 2)))
     guided_local_search(warm, start_tour(warm, select, 0), penalize, iterations=2)  # compile

@@ -8,7 +8,6 @@ above 1 = better).
 
 from __future__ import annotations
 
-import dataclasses
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,13 +93,18 @@ def compare(candidate: Candidate, suite_name: str, cache_dir: Path, work_dir: Pa
                               smoke=False, minibatch=0, full=True, early_stop_ratio=0.0)
     per_instance: dict[str, list[tuple[float | None, float | None, float, bool]]] = {
         i.name: [] for i in items}
-    for seed in range(first_seed, first_seed + seeds):
-        evaluator = StagedEvaluator(candidate.problem, {"test": items}, config, seed, work_dir)
-        try:
-            baseline = evaluator.baseline("test")
-            result = evaluator.evaluate(dataclasses.replace(candidate), "test")
-        finally:
-            evaluator.close()
+    pool = None  # one set of warm workers for every seed
+    try:
+        runs = []
+        for seed in range(first_seed, first_seed + seeds):
+            evaluator = StagedEvaluator(candidate.problem, {"test": items}, config, seed, work_dir,
+                                        pool=pool)
+            pool = evaluator.pool
+            runs.append((evaluator.baseline("test"), evaluator.evaluate(candidate, "test")))
+    finally:
+        if pool is not None:
+            pool.close()
+    for baseline, result in runs:
         if not result.ok:
             raise HeurevoError(f"candidate {candidate.id} failed on the held-out suite "
                                f"({result.status.value}): {result.error}")

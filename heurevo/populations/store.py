@@ -222,7 +222,7 @@ class MemoryStore(Store):
         return list(self._llm)
 
     def close(self) -> None:
-        pass
+        """Nothing to release: the run lives in this object."""
 
 
 _SCHEMA = """

@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from heurevo.benchmarks.formats.tsplib import TsplibInstance, read_tsp
 from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
-from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.problem import ProblemAdapter, RunOutput
 from heurevo.solvers.slots import Slot
 from heurevo.solvers.tsp import verify
-from heurevo.solvers.tsp.gls import guided_local_search
 from heurevo.solvers.tsp.holes import HOLES
 from heurevo.solvers.tsp.instance import TspArrays, arrays_from_tsplib
-from heurevo.solvers.tsp.solve import TSP_SLOTS, guide_matrix, start_tour
+from heurevo.solvers.tsp.solve import TSP_SLOTS, run_slots
 
 
 @dataclass(frozen=True)
@@ -31,12 +28,6 @@ class LoadedTsp:
 
     instance: TsplibInstance
     arrays: TspArrays
-
-
-@cache
-def _default_penalize() -> Any:
-    slot = TSP_SLOTS["penalize_edges"]
-    return compile_slot(slot, slot.default_source).function
 
 
 class TSPAdapter(ProblemAdapter):
@@ -60,11 +51,7 @@ class TSPAdapter(ProblemAdapter):
     def run(self, instance: LoadedTsp, functions: dict[str, Any], seed: int,
             budget_steps: int) -> RunOutput:
         """``budget_steps`` GLS iterations; the tour length is recomputed by the verifier."""
-        arrays = instance.arrays
-        guide = guide_matrix(arrays, functions["heuristics"]) if "heuristics" in functions else None
-        tour0 = start_tour(arrays, functions.get("select_next_node"), seed)
-        res = guided_local_search(arrays, tour0, functions.get("penalize_edges") or _default_penalize(),
-                                  iterations=budget_steps, seed=seed, guide=guide)
+        res = run_slots(instance.arrays, functions, seed, iterations=budget_steps)
         length = verify.tour_length(instance.instance, res.tour)
         verified = length == round(res.length)
         return RunOutput(float(length), True, verified, res.iterations, res.seconds,

@@ -11,7 +11,10 @@ length is recomputed by the independent verifier; a mismatch raises ``Verificati
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -23,12 +26,12 @@ from heurevo.benchmarks.formats.tsplib import (
     write_tour,
 )
 from heurevo.errors import InstanceFormatError, SlotError, SolverError, VerificationError
-from heurevo.solvers.compile import compile_slots, load_heuristics_file
+from heurevo.solvers.compile import compile_slot, compile_slots, load_heuristics_file
 from heurevo.solvers.rng import new_rng_state
 from heurevo.solvers.solve import SolveOptions, SolveOutcome
 from heurevo.solvers.tsp import verify
 from heurevo.solvers.tsp.construct import greedy_construct, nn_construct
-from heurevo.solvers.tsp.gls import guided_local_search
+from heurevo.solvers.tsp.gls import GlsResult, guided_local_search
 from heurevo.solvers.tsp.instance import TspArrays, arrays_from_tsplib
 from heurevo.solvers.tsp.slots import HEURISTICS, PENALIZE_EDGES, SELECT_NEXT_NODE
 
@@ -86,21 +89,32 @@ def start_tour(arrays: TspArrays, select_fn: object | None, seed: int) -> np.nda
     return out
 
 
+@cache
+def default_penalize() -> Any:
+    """The default ``penalize_edges`` slot, compiled once per process."""
+    return compile_slot(PENALIZE_EDGES, PENALIZE_EDGES.default_source).function
+
+
+def run_slots(arrays: TspArrays, functions: Mapping[str, Any], seed: int, *,
+              iterations: int | None = None, time_s: float | None = None) -> GlsResult:
+    """Guide, start tour and GLS with the compiled slot ``functions`` (defaults where absent)."""
+    guide = guide_matrix(arrays, functions["heuristics"]) if "heuristics" in functions else None
+    tour0 = start_tour(arrays, functions.get("select_next_node"), seed)
+    return guided_local_search(arrays, tour0, functions.get("penalize_edges") or default_penalize(),
+                               iterations=iterations, time_s=time_s, seed=seed, guide=guide)
+
+
 def solve_file(path: Path, options: SolveOptions) -> SolveOutcome:
     """Solve a TSPLIB file with the options' budget, seed and slot overrides; verified."""
     inst = read_tsp(path)
     arrays = arrays_from_tsplib(inst)
     sources = load_heuristics_file(str(options.heuristics), TSP_SLOTS) if options.heuristics else {}
-    compiled = compile_slots(TSP_SLOTS, sources)
-    guide = guide_matrix(arrays, compiled["heuristics"].function) if "heuristics" in sources else None
-    select = compiled["select_next_node"].function if "select_next_node" in sources else None
-    tour0 = start_tour(arrays, select, options.seed)
+    compiled = compile_slots({n: TSP_SLOTS[n] for n in sources}, sources)
     time_s = options.time_s
     if options.steps is None and time_s is None:
         time_s = default_time_s(inst.n)
-    result = guided_local_search(arrays, tour0, compiled["penalize_edges"].function,
-                                 iterations=options.steps, time_s=time_s, seed=options.seed,
-                                 guide=guide)
+    result = run_slots(arrays, {n: c.function for n, c in compiled.items()}, options.seed,
+                       iterations=options.steps, time_s=time_s)
     length = verify.tour_length(inst, result.tour)
     if length != round(result.length):
         raise VerificationError(f"{path}: solver reported length {result.length}, the verifier "
