@@ -77,6 +77,25 @@ def test_same_seed_same_search() -> None:
     assert np.array_equal(a.best_values, b.best_values)
 
 
+@pytest.mark.parametrize(("family", "size", "seed"), INSTANCES[:2])
+def test_inline_default_score_is_the_same_search_as_the_slot(family: str, size: int,
+                                                             seed: int) -> None:
+    """The kernel adds hscore + oscore inline for the default calculate_score: same flips."""
+    inst = build_instance(generate(family, size, seed))
+    default = pbo_slots()["calculate_score"].default_source
+    as_slot = functions_for({"calculate_score": default + "\n"})  # a separate compiled copy
+    runs = []
+    for fns in (functions_for({}), as_slot):
+        state = new_state(inst, seed)
+        run_chunk(inst, state, 5_000, fns)
+        runs.append(state)
+    fast, slow = runs
+    assert fast.ctr[K.SCORE_IS_SUM] == 1 and slow.ctr[K.SCORE_IS_SUM] == 0
+    assert np.array_equal(fast.values, slow.values)
+    assert np.array_equal(fast.last_flip, slow.last_flip)
+    assert fast.ctr[K.BEST_COST] == slow.ctr[K.BEST_COST]
+
+
 def test_swapping_a_slot_does_not_recompile_the_kernel() -> None:
     inst = build_instance(generate("setcover", 40, 1))
     search(inst, steps=100)

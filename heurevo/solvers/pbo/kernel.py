@@ -24,8 +24,8 @@ from heurevo.solvers.pbo.slots import PBO_SLOTS
 
 # ctr[] layout: the kernel's scalar state, kept in an int64 array between chunks.
 STEP, N_UNSAT, N_PAID, N_GOOD, COST, BEST_COST, LAST_IMPROVE, RESTARTS, TRACE_N, READY, \
-    BEST_STEP, RESTART_AFTER = range(12)
-N_CTR = 12
+    BEST_STEP, RESTART_AFTER, SCORE_IS_SUM = range(13)
+N_CTR = 13
 
 #: Return codes of run_search.
 DONE, OPTIMUM, BAD_BEST_PICK, BAD_ESCAPE_PICK = 0, 1, -1, -2
@@ -95,7 +95,9 @@ def _set_remove(items, pos, ctr, k, x):
 
 @njit(cache=True, inline="always", _nrt=False)
 def _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score):
-    s = f_score(hscore[u], oscore[u])
+    # ctr[SCORE_IS_SUM]: calculate_score is the default hscore + oscore; adding inline skips
+    # an indirect call per changed literal (the same value, so the same search)
+    s = hscore[u] + oscore[u] if ctr[SCORE_IS_SUM] != 0 else f_score(hscore[u], oscore[u])
     score[u] = s
     if s > GOOD_EPS:
         if good_pos[u] < 0:
@@ -201,20 +203,37 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
                     hscore[u] += e * ((s_old if s_old > 0 else 0) - (s_new if s_new > 0 else 0))
                     _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
         else:
+            # violated <-> satisfied: contribution(g2) - contribution(g), written out per case
             if g > 0:
                 _set_remove(unsat, unsat_pos, ctr, N_UNSAT, c)
+                for k in range(lo, hi):
+                    if k == li:
+                        continue
+                    u = lit_var[k]
+                    ak = lit_coef[k]
+                    if values[u] == lit_sign[k]:
+                        s_new = ak + g2
+                        delta = ak - s_new if s_new > 0 else ak
+                    else:
+                        delta = -(ak if ak < g else g)
+                    if delta != 0:
+                        hscore[u] += e * delta
+                        _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
             else:
                 _set_add(unsat, unsat_pos, ctr, N_UNSAT, c)
-            for k in range(lo, hi):
-                if k == li:
-                    continue
-                u = lit_var[k]
-                ak = lit_coef[k]
-                t = values[u] == lit_sign[k]
-                delta = contribution(g2, ak, t) - contribution(g, ak, t)
-                if delta != 0:
-                    hscore[u] += e * delta
-                    _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+                for k in range(lo, hi):
+                    if k == li:
+                        continue
+                    u = lit_var[k]
+                    ak = lit_coef[k]
+                    if values[u] == lit_sign[k]:
+                        s_old = ak + g
+                        delta = (s_old if s_old > 0 else 0) - ak
+                    else:
+                        delta = ak if ak < g2 else g2
+                    if delta != 0:
+                        hscore[u] += e * delta
+                        _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
     values[v] = 1 - old
     hscore[v] = -hscore[v]
     oscore[v] = -oscore[v]
