@@ -10,6 +10,7 @@ from heurevo.engine.controller import Member, ProposalRequest
 from heurevo.engine.proposers.gp import GPProposer, build_pset, parse_tree, render, tree_of
 from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Stage
 from heurevo.solvers.compile import compile_slot
+from heurevo.solvers.problem import get_problem
 from heurevo.solvers.slots import GPHole, Slot
 
 TEMPLATE = """def combine(h, o, age):
@@ -21,12 +22,30 @@ SLOT = Slot(problem="demo", name="combine", signature="float64(float64, float64,
             default_source=TEMPLATE.replace("GP_EXPR", "h + o"), extra={"gp_hole": HOLE})
 
 
-def request(op: str, parents: tuple[str, ...] = (), seed: int = 1) -> ProposalRequest:
+TEMPLATE2 = """def gp_a(h, o, age):
+    return GP_EXPR
+
+
+def gp_b(h, o, age):
+    return GP_INC
+
+
+def combine(h, o, age):
+    return gp_a(h, o, age) - gp_b(h, o, age)
+"""
+HOLE2 = GPHole(template=TEMPLATE2, inputs=("h", "o", "age"), default="join(add(h, o), 0.0)",
+               markers=("GP_EXPR", "GP_INC"))
+SLOT2 = Slot(problem="demo", name="combine", signature="float64(float64, float64, float64)",
+             arg_names=("h", "o", "age"), contract="Combine two scores.",
+             default_source=TEMPLATE.replace("GP_EXPR", "h + o"), extra={"gp_hole": HOLE2})
+
+
+def request(op: str, parents: tuple[str, ...] = (), seed: int = 1, slot: Slot = SLOT) -> ProposalRequest:
     members = tuple(
         Member(c := Candidate.new("demo", {"combine": src}),
                EvaluationResult(c.id, EvalStatus.OK, Stage.MINIBATCH, fitness=0.5))
         for src in parents)
-    return ProposalRequest("demo", ("combine",), op, members, {"combine": SLOT.default_source}, seed, 0)
+    return ProposalRequest("demo", ("combine",), op, members, {"combine": slot.default_source}, seed, 0)
 
 
 def test_parse_and_render_round_trip() -> None:
@@ -47,22 +66,47 @@ def test_parser_refuses_bad_trees(bad: str) -> None:
         parse_tree(bad, build_pset(HOLE))
 
 
-def test_offspring_pass_checks_and_compile_for_every_operator() -> None:
-    gpp = GPProposer({"combine": SLOT})
-    parent_a = gpp.propose(request("init", seed=3)).sources["combine"]
-    parent_b = gpp.propose(request("init", seed=4)).sources["combine"]
+def test_two_marker_hole_round_trip() -> None:
+    pset = build_pset(HOLE2)
+    text = "join(mul(h, 2.0), sub(age, 0.5))"
+    tree = parse_tree(text, pset)
+    src = render(HOLE2, tree)
+    assert "GP_" not in src and tree_of(src, HOLE2, pset) == tree
+    assert compile_slot(SLOT2, src).function(1.0, 0.0, 3.0) == pytest.approx(2.0 - 2.5)
+    with pytest.raises(ValueError):
+        parse_tree("mul(h, 2.0)", pset)  # a two-marker hole needs a join at the root
+
+
+@pytest.mark.parametrize("slot", [SLOT, SLOT2], ids=["one-marker", "two-markers"])
+def test_offspring_pass_checks_and_compile_for_every_operator(slot: Slot) -> None:
+    gpp = GPProposer({"combine": slot})
+    hole = slot.extra["gp_hole"]
+    parent_a = gpp.propose(request("init", seed=3, slot=slot)).sources["combine"]
+    parent_b = gpp.propose(request("init", seed=4, slot=slot)).sources["combine"]
     seen = set()
     for op in ("init", "mutate", "crossover", "tune"):
         for seed in range(15):
-            prop = gpp.propose(request(op, (parent_a, parent_b), seed))
+            prop = gpp.propose(request(op, (parent_a, parent_b), seed, slot))
             src = prop.sources["combine"]
-            report = static_check(SLOT, src)
+            report = static_check(slot, src)
             assert report.ok, report.feedback() + "\n" + src
-            fn = compile_slot(SLOT, src).function
+            fn = compile_slot(slot, src).function
             assert isinstance(fn(1.0, 2.0, 3.0), float)
-            assert tree_of(src, HOLE, gpp.psets["combine"]).height <= gpp.config.max_height
+            assert tree_of(src, hole, gpp.psets["combine"]).height <= gpp.config.max_height
             seen.add(src)
     assert len(seen) > 20  # variation actually varies
+
+
+@pytest.mark.parametrize("problem", ["pbo", "tsp"])
+def test_registered_hole_defaults_render_to_valid_slots(problem: str) -> None:
+    slots = get_problem(problem).slots()
+    holed = {n: s for n, s in slots.items() if "gp_hole" in s.extra}
+    assert holed
+    for name, slot in holed.items():
+        hole = slot.extra["gp_hole"]
+        src = render(hole, parse_tree(hole.default, build_pset(hole)))
+        assert static_check(slot, src).ok, src
+        compile_slot(slot, src)
 
 
 def test_deterministic_for_a_seed() -> None:

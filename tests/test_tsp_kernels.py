@@ -229,3 +229,20 @@ def test_verifier_rejects_broken_tours() -> None:
             verify.tour_length(inst, bad)
     assert verify.euclidean_tour_length(np.array([[0, 0], [3, 4]]), [0, 1]) == pytest.approx(10.0)
     assert math.isclose(verify.euclidean_tour_length(np.array([[0.0, 0.0]]), [0]), 0.0)
+
+
+def test_gp_hole_default_is_the_default_search_and_increment_matters() -> None:
+    """The GP template with its default expressions walks the default's search exactly."""
+    from heurevo.engine.proposers.gp import build_pset, parse_tree, render
+    from heurevo.solvers.tsp.holes import PENALIZE_EDGES as HOLE
+
+    a = arrays_from_points(np.random.default_rng(8).random((150, 2)))
+    tour0 = start_tour(a, None, 0)
+    pset = build_pset(HOLE)
+    runs = {}
+    for name, expr in (("default", HOLE.default), ("inc5", "join(pdiv(g, add(1.0, p)), 5.0)")):
+        src = render(HOLE, parse_tree(expr, pset))
+        runs[name] = guided_local_search(a, tour0, _pen(src), iterations=40, seed=2)
+    base = guided_local_search(a, tour0, _pen(), iterations=40, seed=2)
+    assert np.array_equal(runs["default"].tour, base.tour)
+    assert not np.array_equal(runs["inc5"].tour, base.tour)

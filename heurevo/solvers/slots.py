@@ -42,12 +42,15 @@ class GPHole:
     ``template`` is a complete slot source with the marker ``GP_EXPR`` where a float expression
     goes; ``inputs`` are the float-valued names in scope there; ``default`` is the expression of
     the default implementation in prefix form (e.g. ``"add(hscore, oscore)"``), so GP starts
-    from the default's behaviour.
+    from the default's behaviour. A hole with several ``markers`` (each with the same inputs in
+    scope) is evolved as one tree whose root ``join`` has one subtree per marker, e.g.
+    ``"join(pdiv(g, add(1.0, p)), 1.0)"``.
     """
 
     template: str
     inputs: tuple[str, ...]
     default: str
+    markers: tuple[str, ...] = ("GP_EXPR",)
 
 
 @dataclass(frozen=True)

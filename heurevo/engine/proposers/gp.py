@@ -27,8 +27,8 @@ from heurevo.engine.proposers.base import PROPOSERS, Proposal, ProposalError, Pr
 from heurevo.engine.proposers.tuning import TuningConfig, tune_constants
 from heurevo.solvers.slots import GPHole, Slot
 
-MARKER = "GP_EXPR"
 TREE_COMMENT = "# gp-tree: "
+JOIN = "join"
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,10 @@ class GPConfig:
 
 class Bool:
     """Marker type for boolean-valued subtrees."""
+
+
+class Joined:
+    """Root type of a tree for a hole with several markers (one float subtree each)."""
 
 
 # name → (arity, python template); helpers are emitted once as needed.
@@ -72,8 +76,11 @@ def _pdiv(a: float, b: float) -> float:
 
 def build_pset(hole: GPHole) -> gp.PrimitiveSetTyped:
     """DEAP's typed primitive set for a hole (float arithmetic, comparisons, if-else)."""
-    pset = gp.PrimitiveSetTyped("HOLE", [float] * len(hole.inputs), float)
+    root = float if len(hole.markers) == 1 else Joined
+    pset = gp.PrimitiveSetTyped("HOLE", [float] * len(hole.inputs), root)
     pset.renameArguments(**{f"ARG{i}": name for i, name in enumerate(hole.inputs)})
+    if root is Joined:
+        pset.addPrimitive(lambda *xs: xs, [float] * len(hole.markers), Joined, name=JOIN)
     impl = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "pdiv": _pdiv,
             "neg": operator.neg, "fmax": max, "fmin": min,
             "sqrt_abs": lambda a: math.sqrt(abs(a)), "log1p_abs": lambda a: math.log1p(abs(a)),
@@ -132,14 +139,14 @@ def parse_tree(text: str, pset: gp.PrimitiveSetTyped) -> gp.PrimitiveTree:
         else:
             raise ValueError(f"unknown or mistyped token '{tok}' in GP tree")
 
-    node(float)
+    node(pset.ret)
     if pos != len(tokens):
         raise ValueError("trailing tokens after GP tree")
     return gp.PrimitiveTree(out)
 
 
-def tree_to_python(tree: gp.PrimitiveTree) -> tuple[str, set[str]]:
-    """The tree as a Python expression, and the helper functions it needs."""
+def tree_to_python(tree: gp.PrimitiveTree) -> tuple[list[str], set[str]]:
+    """The tree as Python expressions (one per ``join`` argument, else one) and its helpers."""
     helpers: set[str] = set()
 
     def emit(i: int) -> tuple[str, int]:
@@ -162,19 +169,31 @@ def tree_to_python(tree: gp.PrimitiveTree) -> tuple[str, set[str]]:
             return repr(value), i + 1
         return str(value), i + 1  # an input variable: its value is its name
 
-    text, end = emit(0)
+    exprs, end = [], 1
+    if isinstance(tree[0], gp.Primitive) and tree[0].name == JOIN:
+        for _ in range(tree[0].arity):
+            text, end = emit(end)
+            exprs.append(text)
+    else:
+        text, end = emit(0)
+        exprs.append(text)
     assert end == len(tree)
-    return text, helpers
+    return exprs, helpers
 
 
 def render(hole: GPHole, tree: gp.PrimitiveTree) -> str:
-    """Slot source for ``tree``: tree comment, helpers, template with the expression."""
-    expr, helpers = tree_to_python(tree)
+    """Slot source for ``tree``: tree comment, helpers, template with the expression(s)."""
+    exprs, helpers = tree_to_python(tree)
+    if len(exprs) != len(hole.markers):
+        raise ValueError(f"GP tree has {len(exprs)} expression(s) for {len(hole.markers)} marker(s)")
     head = TREE_COMMENT + str(tree) + "\n"
-    if "math." in expr:
+    if any("math." in e for e in exprs):
         head += "import math\n\n\n"
     body = "".join(_HELPERS[h] + "\n\n" for h in sorted(helpers))
-    return head + body + hole.template.replace(MARKER, expr)
+    source = hole.template
+    for marker, expr in zip(hole.markers, exprs):
+        source = source.replace(marker, expr)
+    return head + body + source
 
 
 def tree_of(source: str | None, hole: GPHole, pset: gp.PrimitiveSetTyped) -> gp.PrimitiveTree:
@@ -214,7 +233,9 @@ class GPProposer(Proposer):
         parents = [tree_of(p.candidate.sources.get(slot), hole, pset) for p in request.parents]
         op = request.operator
         if op == "init" or not parents:
-            return gp.PrimitiveTree(gp.genHalfAndHalf(pset, cfg.init_min_height, cfg.init_max_height, float))
+            low = max(cfg.init_min_height, 1) if pset.ret is Joined else cfg.init_min_height
+            return gp.PrimitiveTree(gp.genHalfAndHalf(pset, low, max(low, cfg.init_max_height),
+                                                      pset.ret))
         if op == "crossover" and len(parents) >= 2:
             a, b = gp.PrimitiveTree(parents[0]), gp.PrimitiveTree(parents[1])
             child, _ = gp.cxOnePoint(a, b)
@@ -224,7 +245,8 @@ class GPProposer(Proposer):
         mutant = gp.PrimitiveTree(parents[0])
         if random.random() < 0.7:
             def expr(pset: gp.PrimitiveSetTyped, type_: type) -> list[Any]:
-                return gp.genGrow(pset, 0, cfg.mutation_max_height, type_)
+                low = 1 if type_ is Joined else 0  # a join needs its subtrees: no terminal
+                return gp.genGrow(pset, low, max(low, cfg.mutation_max_height), type_)
             (mutant,) = gp.mutUniform(mutant, expr=expr, pset=pset)
         else:
             (mutant,) = gp.mutNodeReplacement(mutant, pset=pset)
