@@ -102,7 +102,7 @@ def test_registered_hole_defaults_render_to_valid_slots(problem: str) -> None:
     slots = get_problem(problem).slots()
     holed = {n: s for n, s in slots.items() if "gp_hole" in s.extra}
     assert holed
-    for name, slot in holed.items():
+    for slot in holed.values():
         hole = slot.extra["gp_hole"]
         src = render(hole, parse_tree(hole.default, build_pset(hole)))
         assert static_check(slot, src).ok, src

@@ -191,7 +191,7 @@ def render(hole: GPHole, tree: gp.PrimitiveTree) -> str:
         head += "import math\n\n\n"
     body = "".join(_HELPERS[h] + "\n\n" for h in sorted(helpers))
     source = hole.template
-    for marker, expr in zip(hole.markers, exprs):
+    for marker, expr in zip(hole.markers, exprs, strict=True):
         source = source.replace(marker, expr)
     return head + body + source
 
