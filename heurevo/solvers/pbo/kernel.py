@@ -245,7 +245,12 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
         else:
             _set_remove(paid, paid_pos, ctr, N_PAID, j)
             ctr[COST] -= obj_cost[j]
-    _rescore_one(v, hscore, oscore, score, good, good_pos, ctr, f_score)
+    # NuPBO: a variable is not its own neighbour, so the flipped variable leaves the candidates
+    # and comes back only when a later flip or weight change rescores it (no immediate undo
+    # of an escape move, whose negated score is usually positive)
+    score[v] = hscore[v] + oscore[v] if ctr[SCORE_IS_SUM] != 0 else f_score(hscore[v], oscore[v])
+    if good_pos[v] >= 0:
+        _set_remove(good, good_pos, ctr, N_GOOD, v)
 
 
 @njit(cache=True, inline="always", _nrt=False)

@@ -87,7 +87,8 @@ PICK_BEST_VARIABLE = Slot(
     mutable_args=("rng",),
     contract="""PickBestVariable: choose the variable to flip among those with a positive score.
 
-good[:n_good] (n_good >= 1) are the variables with score > 0; score[v] is their combined score,
+good[:n_good] (n_good >= 1) are variables with score > 0 (as in NuPBO, a variable just flipped
+is left out until a later flip or weight change rescores it); score[v] is the combined score,
 last_flip[v] the step at which v last flipped (0: never); good.size is the number of variables.
 Return one of good[:n_good]. NuPBO: with probability 0.01 a random one; otherwise the best of
 all when fewer than t, else the best of t sampled with replacement (t = 15, or 50 above 2000
