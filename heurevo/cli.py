@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -162,8 +163,16 @@ _engine_commands.register(app)
 _compare_commands.register(app)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
-    """Entry point: run the app; a :class:`HeurevoError` prints one clear line and exits 2."""
+    """Entry point: run the app; a :class:`HeurevoError` prints one clear line and exits 2.
+
+    SIGTERM (``timeout``, a cluster scheduler) stops as Ctrl-C does: the run is marked
+    interrupted and its sandboxed workers are shut down instead of being orphaned."""
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
     except HeurevoError as exc:

@@ -132,3 +132,48 @@ def test_kill_9_then_resume_matches_uninterrupted_run(env, tmp_path) -> None:
     assert kept <= after  # nothing finished was lost
     assert reused >= len(kept) - 1  # ... nor evaluated again (the default's baseline aside)
     assert run_facts(run_dir) == expected
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            out.add(int(status.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+def test_sigterm_stops_like_ctrl_c_and_leaves_no_workers(env, tmp_path) -> None:
+    run_dir = tmp_path / "terminated"
+    proc = subprocess.Popen([sys.executable, "-m", "heurevo", *evolve_args(run_dir, 200, seed=3)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    deadline = time.monotonic() + 240
+    while _evaluations_in(run_dir / STORE_FILE) < 6:
+        assert proc.poll() is None, "the run ended before it could be stopped"
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.05)
+    workers = _children(proc.pid)
+    assert workers, "the engine has no worker processes"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) in (0, 130)  # a graceful stop, summary printed
+    deadline = time.monotonic() + 30
+    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(w) for w in workers), "sandboxed workers outlived the engine"
+    store = SQLiteStore(run_dir / STORE_FILE)
+    try:
+        assert store.events("stop")[-1].data["reason"].startswith("interrupted")
+    finally:
+        store.close()

@@ -225,7 +225,7 @@ class RunLoop:
             self.stats.stopped_because = reason
             self.store.set_run_status("finished")
         except KeyboardInterrupt:
-            self.stats.stopped_because = "interrupted (Ctrl-C); resume with --resume"
+            self.stats.stopped_because = "interrupted (Ctrl-C or SIGTERM); resume with --resume"
             self.store.set_run_status("interrupted")
         self.store.add_event("stop", {"reason": self.stats.stopped_because,
                                       "evaluations": self.stats.evaluations,
