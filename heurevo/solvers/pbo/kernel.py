@@ -94,10 +94,15 @@ def _set_remove(items, pos, ctr, k, x):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score):
+def _score_of(u, hscore, oscore, ctr, f_score):
     # ctr[SCORE_IS_SUM]: calculate_score is the default hscore + oscore; adding inline skips
     # an indirect call per changed literal (the same value, so the same search)
-    s = hscore[u] + oscore[u] if ctr[SCORE_IS_SUM] != 0 else f_score(hscore[u], oscore[u])
+    return hscore[u] + oscore[u] if ctr[SCORE_IS_SUM] != 0 else f_score(hscore[u], oscore[u])
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score):
+    s = _score_of(u, hscore, oscore, ctr, f_score)
     score[u] = s
     if s > GOOD_EPS:
         if good_pos[u] < 0:
@@ -203,37 +208,27 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
                     hscore[u] += e * ((s_old if s_old > 0 else 0) - (s_new if s_new > 0 else 0))
                     _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
         else:
-            # violated <-> satisfied: contribution(g2) - contribution(g), written out per case
+            # violated <-> satisfied: contribution(g2) - contribution(g), written out once for
+            # both directions from the gaps on the violated and the satisfied side
             if g > 0:
                 _set_remove(unsat, unsat_pos, ctr, N_UNSAT, c)
-                for k in range(lo, hi):
-                    if k == li:
-                        continue
-                    u = lit_var[k]
-                    ak = lit_coef[k]
-                    if values[u] == lit_sign[k]:
-                        s_new = ak + g2
-                        delta = ak - s_new if s_new > 0 else ak
-                    else:
-                        delta = -(ak if ak < g else g)
-                    if delta != 0:
-                        hscore[u] += e * delta
-                        _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+                sign, g_vio, g_sat = 1, g, g2
             else:
                 _set_add(unsat, unsat_pos, ctr, N_UNSAT, c)
-                for k in range(lo, hi):
-                    if k == li:
-                        continue
-                    u = lit_var[k]
-                    ak = lit_coef[k]
-                    if values[u] == lit_sign[k]:
-                        s_old = ak + g
-                        delta = (s_old if s_old > 0 else 0) - ak
-                    else:
-                        delta = ak if ak < g2 else g2
-                    if delta != 0:
-                        hscore[u] += e * delta
-                        _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+                sign, g_vio, g_sat = -1, g2, g
+            for k in range(lo, hi):
+                if k == li:
+                    continue
+                u = lit_var[k]
+                ak = lit_coef[k]
+                if values[u] == lit_sign[k]:  # -a when violated, -max(0, a + gap) when satisfied
+                    s_sat = ak + g_sat
+                    delta = sign * (ak - s_sat if s_sat > 0 else ak)
+                else:  # min(gap, a) when violated, 0 when satisfied
+                    delta = -sign * (ak if ak < g_vio else g_vio)
+                if delta != 0:
+                    hscore[u] += e * delta
+                    _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
     values[v] = 1 - old
     hscore[v] = -hscore[v]
     oscore[v] = -oscore[v]
@@ -248,7 +243,7 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
     # NuPBO: a variable is not its own neighbour, so the flipped variable leaves the candidates
     # and comes back only when a later flip or weight change rescores it (no immediate undo
     # of an escape move, whose negated score is usually positive)
-    score[v] = hscore[v] + oscore[v] if ctr[SCORE_IS_SUM] != 0 else f_score(hscore[v], oscore[v])
+    score[v] = _score_of(v, hscore, oscore, ctr, f_score)
     if good_pos[v] >= 0:
         _set_remove(good, good_pos, ctr, N_GOOD, v)
 
