@@ -167,11 +167,14 @@ def _override(config: object, problem: str | None, suite: str | None, slots: str
               workers: int | None) -> object:
     from heurevo.config import from_mapping, to_mapping
     from heurevo.engine.run_config import DEFAULT_SUITES, RunConfig
+    from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
 
     data = to_mapping(config)
     if problem:
         if suite is None and data["suite"]["name"] == DEFAULT_SUITES.get(data["problem"]):
             data["suite"]["name"] = DEFAULT_SUITES.get(problem, data["suite"]["name"])
+        if data["evaluation"]["budget_steps"] == DEFAULT_BUDGET_STEPS.get(data["problem"]):
+            data["evaluation"]["budget_steps"] = 0  # the new problem's default, resolved below
         data["problem"] = problem
     if suite:
         data["suite"]["name"] = suite

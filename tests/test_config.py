@@ -109,3 +109,15 @@ def test_endpoint_validation(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         load_toml(Settings, write(tmp_path, '[llm]\nbase_url = "ftp://x"\n'))
     assert exc.value.key == "llm.base_url"
+
+
+def test_command_line_problem_switch_takes_that_problems_defaults() -> None:
+    from heurevo.cli_engine import _override
+    from heurevo.engine.run_config import RunConfig
+    from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
+
+    tsp = _override(RunConfig(), "tsp", None, None, None, None, None, None)
+    assert tsp.problem == "tsp" and tsp.suite.name == "tsp-uniform-small"
+    assert tsp.evaluation.budget_steps == DEFAULT_BUDGET_STEPS["tsp"]
+    chosen = RunConfig(evaluation=dataclasses.replace(RunConfig().evaluation, budget_steps=1234))
+    assert _override(chosen, "tsp", None, None, None, None, None, None).evaluation.budget_steps == 1234
