@@ -8,6 +8,8 @@ a folder of instance files. :func:`split_suite` makes the deterministic train/va
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,13 +75,24 @@ def split_suite(suite: Suite, validation_fraction: float, seed: int) -> dict[str
     return {"train": train, "validation": val or train}
 
 
-def _generated(problem: str, folder: Path, make: Callable[[Path], list[Path]]) -> Suite:
-    """Generate the files once (marked complete by a stamp file), then list them."""
+def _generated(problem: str, folder: Path, make: Callable[[Path], list[Path]], spec: str) -> Suite:
+    """Generate the files once, then list them.
+
+    The stamp file records ``spec`` (the suite's definition): a cache made from an older
+    definition of the same name is regenerated, never reused. Files are made in a fresh sibling
+    folder that replaces the old one only when complete.
+    """
     stamp = folder / ".complete"
-    if not stamp.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        make(folder)
-        stamp.write_text("ok\n")
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != spec:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        make(fresh)
+        (fresh / ".complete").write_text(spec, encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            fresh.rename(folder)
+        except OSError:  # another process installed the suite first
+            shutil.rmtree(fresh, ignore_errors=True)
     return suite_from_folder(folder, problem)
 
 
@@ -87,7 +100,8 @@ def _pbo_suite(families: list[str], sizes: list[int], seeds: list[int]) -> Suite
     def build(folder: Path) -> Suite:
         from heurevo.benchmarks.generators.pbo import write_suite
 
-        suite = _generated("pbo", folder, lambda f: write_suite(f, families, sizes, seeds))
+        suite = _generated("pbo", folder, lambda f: write_suite(f, families, sizes, seeds),
+                           f"pbo families={families} sizes={sizes} seeds={seeds}\n")
         return Suite(folder.name, "pbo", suite.instances)
     return build
 
@@ -124,7 +138,8 @@ def _tsp_suite(n: int, seeds: list[int], clustered: bool = False) -> SuiteBuilde
                 paths.append(p)
             return paths
 
-        suite = _generated("tsp", folder, make)
+        suite = _generated("tsp", folder, make,
+                           f"tsp n={n} seeds={seeds} clustered={clustered}\n")
         return Suite(folder.name, "tsp", suite.instances)
     return build
 
@@ -133,10 +148,10 @@ SUITES.register("tsp-uniform-small", _tsp_suite(100, list(range(1, 9))),
                 "8 uniform random 100-city instances")
 SUITES.register("tsp-uniform-heldout", _tsp_suite(100, list(range(101, 109))),
                 "8 held-out uniform random 100-city instances (other seeds than tsp-uniform-small)")
-SUITES.register("tsp-uniform-500", _tsp_suite(500, list(range(1, 11))),
-                "10 uniform random 500-city instances")
-SUITES.register("tsp-uniform-500-heldout", _tsp_suite(500, list(range(101, 107))),
-                "6 held-out uniform random 500-city instances (other seeds than tsp-uniform-500)")
+SUITES.register("tsp-uniform-500", _tsp_suite(500, list(range(1, 31))),
+                "30 uniform random 500-city instances")
+SUITES.register("tsp-uniform-500-heldout", _tsp_suite(500, list(range(101, 121))),
+                "20 held-out uniform random 500-city instances (other seeds than tsp-uniform-500)")
 SUITES.register("tsp-clustered-200", _tsp_suite(200, list(range(1, 9)), clustered=True),
                 "8 clustered 200-city instances")
 SUITES.register("tsp-tiny", _tsp_suite(30, [1, 2, 3]), "3 uniform 30-city instances, for tests")
