@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +15,7 @@ from heurevo import __version__
 from heurevo import cli_compare as _compare_commands
 from heurevo import cli_engine as _engine_commands
 from heurevo.errors import HeurevoError
+from heurevo.stop_signals import install_stop_signals
 
 app = typer.Typer(
     name="heurevo",
@@ -163,16 +163,13 @@ _engine_commands.register(app)
 _compare_commands.register(app)
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     """Entry point: run the app; a :class:`HeurevoError` prints one clear line and exits 2.
 
     SIGTERM (``timeout``, a cluster scheduler) stops as Ctrl-C does: the run is marked
-    interrupted and its sandboxed workers are shut down instead of being orphaned."""
-    signal.signal(signal.SIGTERM, _interrupt)
+    interrupted and its sandboxed workers are shut down instead of being orphaned; a process
+    stuck in a compiled kernel is ended after a grace period (:mod:`heurevo.stop_signals`)."""
+    install_stop_signals()
     try:
         app()
     except HeurevoError as exc:

@@ -80,7 +80,7 @@ def compile_slot(slot: Slot, source: str, *, filename: str = "<slot>",
     if slot.extra.get("runs_in") == "python":  # called once per instance from Python, not jitted
         return CompiledSlot(slot, source, fn)
     try:
-        dispatcher = numba.njit(slot.numba_signature, cache=False, boundscheck=boundscheck)(fn)
+        dispatcher = numba.njit(slot.numba_signature, cache=False, nogil=True, boundscheck=boundscheck)(fn)
     except Exception as exc:
         msg = str(exc).strip().splitlines()
         head = next((m for m in msg if m.strip()), type(exc).__name__)

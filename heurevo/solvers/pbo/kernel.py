@@ -287,7 +287,7 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
         _rescore_one(v, hscore, oscore, score, good, good_pos, ctr, f_score)
 
 
-@njit(KERNEL_SIGNATURE, cache=True, _nrt=False)
+@njit(KERNEL_SIGNATURE, cache=True, nogil=True, _nrt=False)
 def run_search(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, occ_start, occ_con,
                occ_lit, obj_var, obj_cost, obj_paid, var_obj, obj_avg,
                values, best_values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e, paid,

@@ -20,7 +20,7 @@ _NN_SIG = int64(int64, float64[:, ::1], float64[:, ::1], int64, SELECT_NEXT_NODE
                 uint64[::1], int64[::1])
 
 
-@njit(_NN_SIG, cache=True)
+@njit(_NN_SIG, cache=True, nogil=True)
 def nn_construct(kind, xy, mat, start, select, rng, out):
     """Fill ``out`` with a tour from ``start``, the slot choosing each next city.
 
@@ -83,7 +83,7 @@ def _walk(adj, start, used, out, pos):
         cur = nxt
 
 
-@njit(int64[::1](int64, float64[:, ::1], float64[:, ::1], int64[:, ::1]), cache=True)
+@njit(int64[::1](int64, float64[:, ::1], float64[:, ::1], int64[:, ::1]), cache=True, nogil=True)
 def greedy_construct(kind, xy, mat, nbrs):
     """Greedy edge tour over the candidate-list edges, fragments joined nearest endpoint first."""
     n = xy.shape[0]

@@ -151,7 +151,7 @@ def _improve(kind, xy, mat, nbrs, tour, pos, lam, aug, pn, pv, pc, queue, inq, h
     return run_queue(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, queue, inq, ht, touched)
 
 
-@njit(_GLS_SIG, cache=True)
+@njit(_GLS_SIG, cache=True, nogil=True)
 def gls_iterations(kind, xy, mat, nbrs, guide, tour, pos, best, state, pn, pv, pu, pc, aug,
                    penalize, rng, iterations, perturbation_moves, touched, cascade):
     """Run ``iterations`` GLS iterations on the given state; returns slot calls that chose nothing.
