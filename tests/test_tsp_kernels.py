@@ -246,3 +246,43 @@ def test_gp_hole_default_is_the_default_search_and_increment_matters() -> None:
     base = guided_local_search(a, tour0, _pen(), iterations=40, seed=2)
     assert np.array_equal(runs["default"].tour, base.tour)
     assert not np.array_equal(runs["inc5"].tour, base.tour)
+
+
+def test_a_move_and_its_undo_never_both_improve_at_large_penalised_costs() -> None:
+    """Near-zero-gain 2-opt moves on 1e6-5e7 costs: summed in either order, round-off made both
+    directions 'improve' by more than an absolute 1e-10 in about 3% of cases."""
+    from heurevo.solvers.tsp.local_search import improves
+
+    rng = np.random.default_rng(9)
+    for _ in range(20_000):
+        ab, cd, ac = rng.uniform(1e6, 5e7, 3)
+        bd = ab + cd - ac + rng.uniform(-1e-8, 1e-8)
+        if bd <= 0:
+            continue
+        forward = ac + bd - ab - cd
+        back = ab + cd - ac - bd
+        assert not (improves(forward, ab + cd) and improves(back, ac + bd))
+
+
+@pytest.mark.slow
+def test_gls_ends_when_a_slot_keeps_penalising_the_same_edge(tmp_path) -> None:
+    """Found by evolution: one edge's penalty grows without end; round-off in the 1e7-sized
+    penalised costs once made a move and its undo both 'improve' and the search never ended."""
+    import subprocess
+    import sys
+
+    from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
+
+    inst = tmp_path / "uniform500-s26.tsp"
+    inst.write_text(tsplib_text(uniform_points(500, 26), "uniform500-s26"))
+    slot = tmp_path / "same_edge.py"
+    slot.write_text(
+        "def penalize_edges(tour, edge_distance, edge_guide, edge_penalty, edge_n_used, increments, rng_state):\n"
+        "    best = 0\n    for e in range(edge_guide.shape[0]):\n"
+        "        if edge_guide[e] / 2.682 > edge_guide[best] / 2.682:\n            best = e\n"
+        "    increments[best] = 2.93\n")
+    res = subprocess.run([sys.executable, "-m", "heurevo", "solve", str(inst), "--steps", "500",
+                          "--heuristics", str(slot), "--json"], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert '"verified": true' in res.stdout and '"steps": 500' in res.stdout

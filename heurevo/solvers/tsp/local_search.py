@@ -23,6 +23,16 @@ from heurevo.solvers.tsp import penalties as P
 from heurevo.solvers.tsp.distance import dist
 
 EPS = 1e-10
+#: A move must gain more than this share of the cost of the edges it removes. Penalised costs
+#: reach 1e7 and more, where one rounding step exceeds EPS: without a relative tolerance a move
+#: and its undo can both look improving, and the search cycles for ever.
+REL_EPS = 1e-9
+
+
+@njit(inline="always", cache=True)
+def improves(delta, removed):
+    """Whether a move changing the tour cost by ``delta`` (removing edges costing ``removed``) helps."""
+    return delta < -(EPS + REL_EPS * removed)
 
 
 @njit(inline="always", cache=True)
@@ -121,10 +131,10 @@ def _try_2opt(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, a, queue, inq, to
             d = succ(tour, pos, c) if direction == 0 else pred(tour, pos, c)
             if c == b or d == a:
                 continue
+            d_cd = cost(kind, xy, mat, lam, pn, pv, pc, c, d)
             delta = (cost(kind, xy, mat, lam, pn, pv, pc, a, c)
-                     + cost(kind, xy, mat, lam, pn, pv, pc, b, d)
-                     - d_ab - cost(kind, xy, mat, lam, pn, pv, pc, c, d))
-            if delta < -EPS:
+                     + cost(kind, xy, mat, lam, pn, pv, pc, b, d) - d_ab - d_cd)
+            if improves(delta, d_ab + d_cd):
                 if direction == 0:
                     move2(tour, pos, a, b, c, d)
                 else:
@@ -160,9 +170,9 @@ def _try_oropt(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, a, queue, inq, t
                     s1 = pred(tour, pos, s1)
             p = pred(tour, pos, s1)
             n2 = succ(tour, pos, s2)
-            g = (cost(kind, xy, mat, lam, pn, pv, pc, p, s1)
-                 + cost(kind, xy, mat, lam, pn, pv, pc, s2, n2)
-                 - cost(kind, xy, mat, lam, pn, pv, pc, p, n2))
+            cut = (cost(kind, xy, mat, lam, pn, pv, pc, p, s1)
+                   + cost(kind, xy, mat, lam, pn, pv, pc, s2, n2))
+            g = cut - cost(kind, xy, mat, lam, pn, pv, pc, p, n2)
             if g <= EPS:
                 continue
             # only ``a``'s end joins a neighbour: the segment's other end does so on its own turn
@@ -187,9 +197,9 @@ def _try_oropt(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, a, queue, inq, t
                         w = x
                     if _offset(pos, n, s1, w) < seg:
                         continue
-                    delta = (d_ce + cost(kind, xy, mat, lam, pn, pv, pc, other, w)
-                             - cost(kind, xy, mat, lam, pn, pv, pc, x, y) - g)
-                    if delta < -EPS:
+                    d_xy = cost(kind, xy, mat, lam, pn, pv, pc, x, y)
+                    delta = d_ce + cost(kind, xy, mat, lam, pn, pv, pc, other, w) - d_xy - g
+                    if improves(delta, cut + d_xy):
                         # side 0: x-e ... other-y; e == s1 keeps the orientation
                         reverse = (e == s2) if side == 0 else (e == s1)
                         or_move(tour, pos, p, s1, s2, n2, x, y, reverse)
@@ -282,9 +292,9 @@ def run_queue_fast(kind, xy, mat, w, nbrs, tour, pos, queue, inq, ht, touched):
                         d = tour[q - 1] if q > 0 else tour[n - 1]
                     if c == b or d == a:
                         continue
-                    delta = (dist(kind, xy, w, a, c) + dist(kind, xy, w, b, d) - d_ab
-                             - dist(kind, xy, w, c, d))
-                    if delta < -EPS:
+                    d_cd = dist(kind, xy, w, c, d)
+                    delta = dist(kind, xy, w, a, c) + dist(kind, xy, w, b, d) - d_ab - d_cd
+                    if improves(delta, d_ab + d_cd):
                         if direction == 0:
                             move2(tour, pos, a, b, c, d)
                         else:
@@ -316,8 +326,8 @@ def run_queue_fast(kind, xy, mat, w, nbrs, tour, pos, queue, inq, ht, touched):
                         p = tour[q] if q >= 0 else tour[n - 1]
                         q = pos[s2] + 1
                         n2 = tour[q] if q < n else tour[0]
-                        g = (dist(kind, xy, w, p, s1) + dist(kind, xy, w, s2, n2)
-                             - dist(kind, xy, w, p, n2))
+                        cut = dist(kind, xy, w, p, s1) + dist(kind, xy, w, s2, n2)
+                        g = cut - dist(kind, xy, w, p, n2)
                         if g <= EPS:
                             continue
                         other = s2 if direction == 0 else s1
@@ -341,8 +351,9 @@ def run_queue_fast(kind, xy, mat, w, nbrs, tour, pos, queue, inq, ht, touched):
                                     v = x
                                 if (pos[v] - ps1 + n) % n < seg:
                                     continue
-                                if (d_ce + dist(kind, xy, w, other, v)
-                                        - dist(kind, xy, w, x, y) - g < -EPS):
+                                d_xy = dist(kind, xy, w, x, y)
+                                if improves(d_ce + dist(kind, xy, w, other, v) - d_xy - g,
+                                            cut + d_xy):
                                     reverse = (a == s2) if side == 0 else (a == s1)
                                     or_move(tour, pos, p, s1, s2, n2, x, y, reverse)
                                     changed[0] = p
@@ -375,7 +386,7 @@ _LS_SIG = int64(int64, float64[:, ::1], float64[:, ::1], int64[:, ::1], int64[::
                 boolean)
 
 
-@njit(_LS_SIG, cache=True)
+@njit(_LS_SIG, cache=True, nogil=True)
 def local_search(kind, xy, mat, nbrs, tour, pos, lam, pn, pv, pc, start, touched, cascade):
     """Improve ``tour`` in place until no 2-opt/Or-opt move from a queued city helps.
 
