@@ -1,8 +1,16 @@
 """Constant tuning changes numbers, never structure, and is seeded."""
 
 import ast
+import math
+import random
 
-from heurevo.engine.proposers.tuning import TuningConfig, count_tunable, tune_constants
+from heurevo.engine.proposers.tuning import (
+    MAX_FACTOR,
+    TuningConfig,
+    count_tunable,
+    step_factor,
+    tune_constants,
+)
 
 SRC = """
 def score(a, i, rng_state):
@@ -44,3 +52,12 @@ def test_signs_kept_and_nothing_to_tune() -> None:
         assert all(v >= 1 for v in ints)
     plain = "def f(a):\n    return a[0]\n"
     assert tune_constants(plain, 1) == plain
+
+
+def test_steps_are_mostly_small_sometimes_large_never_unbounded() -> None:
+    rng = random.Random(7)
+    logs = [abs(math.log(step_factor(rng, 0.3))) for _ in range(20_000)]
+    small = sum(x < 0.3 for x in logs) / len(logs)
+    large = sum(x > math.log(5) for x in logs) / len(logs)  # a five-fold change or more
+    assert small > 0.45 and 0.05 < large < 0.2
+    assert max(logs) <= math.log(MAX_FACTOR) + 1e-12

@@ -73,7 +73,7 @@ def _evolve_once(target: Target, seed: int, evaluations: int, workers: int,
     cmp = compare(cand, target.heldout_suite, suite_cache_dir(), work / "compare",
                   budget_steps=config.evaluation.budget_steps, seeds=1, workers=workers,
                   first_seed=seed)
-    return {"seed": seed, "candidate": cand.id, "changed": sorted(
+    return {"seed": seed, "candidate": cand.id, "idea": cand.idea, "changed": sorted(
                 n for n, s in cand.sources.items() if s != run.evaluator.slots[n].default_source),
             "wall_s": wall, "engine_s": summary.stats.engine_seconds,
             "evaluations": summary.stats.evaluations,

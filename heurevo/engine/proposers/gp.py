@@ -24,7 +24,7 @@ from deap import gp
 
 from heurevo.engine.controller import ProposalRequest, seeded
 from heurevo.engine.proposers.base import PROPOSERS, Proposal, ProposalError, Proposer
-from heurevo.engine.proposers.tuning import TuningConfig, tune_constants
+from heurevo.engine.proposers.tuning import TuningConfig, step_factor, tune_constants
 from heurevo.solvers.slots import GPHole, Slot
 
 TREE_COMMENT = "# gp-tree: "
@@ -258,7 +258,7 @@ class GPProposer(Proposer):
         if not consts:
             return tree
         for i in random.sample(consts, max(1, len(consts) // 2)):
-            value = tree[i].value * math.exp(random.gauss(0.0, self.config.constant_sigma))
+            value = tree[i].value * step_factor(random, self.config.constant_sigma)
             tree[i] = gp.Terminal(float(f"{value:.4g}"), False, float)
         return tree
 

@@ -1,6 +1,9 @@
 """Constant tuning: perturb the numeric literals of any candidate's source (LLM-written too).
 
-Floats are multiplied by a log-normal factor; integers of magnitude >= 2 that are not used as
+Floats are multiplied by a factor whose logarithm is Cauchy-distributed (scale ``sigma``, the
+heavy-tailed step of fast evolutionary programming): most moves are small, but about one in
+eight changes a constant several-fold, so a run can leave the neighbourhood of a default that is
+off by an order of magnitude. Integers of magnitude >= 2 that are not used as
 indices are scaled and rounded (keeping their sign, never reaching 0). Everything else in the
 code is kept; the output is regenerated with ``ast.unparse`` so it is always valid Python.
 """
@@ -26,6 +29,17 @@ class TuningConfig:
             raise ValueError(f"sigma: must be positive, got {self.sigma}")
         if not 0 < self.fraction <= 1:
             raise ValueError(f"fraction: must be in (0, 1], got {self.fraction}")
+
+
+#: Largest change of one step: a constant is at most multiplied or divided by this.
+MAX_FACTOR = 100.0
+
+
+def step_factor(rng: random.Random, sigma: float) -> float:
+    """A multiplicative step: ``exp(sigma * Cauchy)``, clipped to [1/MAX_FACTOR, MAX_FACTOR]."""
+    log_step = sigma * math.tan(math.pi * (rng.random() - 0.5))
+    bound = math.log(MAX_FACTOR)
+    return math.exp(min(bound, max(-bound, log_step)))
 
 
 def _tunable_constants(tree: ast.AST) -> list[ast.Constant]:
@@ -64,7 +78,7 @@ def tune_constants(source: str, seed: int, config: TuningConfig | None = None) -
     rng = random.Random(seed)
     k = max(1, round(cfg.fraction * len(consts)))
     for node in rng.sample(consts, k):
-        factor = math.exp(rng.gauss(0.0, cfg.sigma))
+        factor = step_factor(rng, cfg.sigma)
         if isinstance(node.value, float):
             node.value = float(f"{node.value * factor:.6g}")
         else:
