@@ -83,21 +83,26 @@ def test_same_seed_same_search() -> None:
 
 
 @pytest.mark.parametrize(("family", "size", "seed"), INSTANCES[:2])
-def test_inline_default_score_is_the_same_search_as_the_slot(family: str, size: int,
-                                                             seed: int) -> None:
-    """The kernel adds hscore + oscore inline for the default calculate_score: same flips."""
+@pytest.mark.parametrize(("slot", "bit"), [("calculate_score", K.INLINE_SCORE),
+                                           ("penalty_hard", K.INLINE_HARD),
+                                           ("penalty_obj", K.INLINE_OBJ)])
+def test_inline_defaults_are_the_same_search_as_the_slots(family: str, size: int, seed: int,
+                                                          slot: str, bit: int) -> None:
+    """The kernel computes default score and penalties inline: the same flips as the slot call."""
     inst = build_instance(generate(family, size, seed))
-    default = pbo_slots()["calculate_score"].default_source
-    as_slot = functions_for({"calculate_score": default + "\n"})  # a separate compiled copy
+    default = pbo_slots()[slot].default_source
+    as_slot = functions_for({slot: default + "\n"})  # a separate compiled copy: called
     runs = []
     for fns in (functions_for({}), as_slot):
         state = new_state(inst, seed)
         run_chunk(inst, state, 5_000, fns)
         runs.append(state)
     fast, slow = runs
-    assert fast.ctr[K.SCORE_IS_SUM] == 1 and slow.ctr[K.SCORE_IS_SUM] == 0
+    all_bits = K.INLINE_SCORE | K.INLINE_HARD | K.INLINE_OBJ
+    assert fast.ctr[K.INLINE] == all_bits and slow.ctr[K.INLINE] == all_bits & ~bit
     assert np.array_equal(fast.values, slow.values)
     assert np.array_equal(fast.last_flip, slow.last_flip)
+    assert np.array_equal(fast.hard_w, slow.hard_w) and np.array_equal(fast.obj_e, slow.obj_e)
     assert fast.ctr[K.BEST_COST] == slow.ctr[K.BEST_COST]
 
 

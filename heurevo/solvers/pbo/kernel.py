@@ -24,8 +24,12 @@ from heurevo.solvers.pbo.slots import PBO_SLOTS
 
 # ctr[] layout: the kernel's scalar state, kept in an int64 array between chunks.
 STEP, N_UNSAT, N_PAID, N_GOOD, COST, BEST_COST, LAST_IMPROVE, RESTARTS, TRACE_N, READY, \
-    BEST_STEP, RESTART_AFTER, SCORE_IS_SUM = range(13)
+    BEST_STEP, RESTART_AFTER, INLINE = range(13)
 N_CTR = 13
+
+#: ctr[INLINE] bits: these slots are their compiled defaults, so the kernel computes their value
+#: inline (the same expression, so the same search) instead of an indirect call per use.
+INLINE_SCORE, INLINE_HARD, INLINE_OBJ = 1, 2, 4
 
 #: Return codes of run_search.
 DONE, OPTIMUM, BAD_BEST_PICK, BAD_ESCAPE_PICK = 0, 1, -1, -2
@@ -95,9 +99,23 @@ def _set_remove(items, pos, ctr, k, x):
 
 @njit(cache=True, inline="always", _nrt=False)
 def _score_of(u, hscore, oscore, ctr, f_score):
-    # ctr[SCORE_IS_SUM]: calculate_score is the default hscore + oscore; adding inline skips
-    # an indirect call per changed literal (the same value, so the same search)
-    return hscore[u] + oscore[u] if ctr[SCORE_IS_SUM] != 0 else f_score(hscore[u], oscore[u])
+    if ctr[INLINE] & INLINE_SCORE:
+        return hscore[u] + oscore[u]
+    return f_score(hscore[u], oscore[u])
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _hard_e(c, hard_w, con_avg, con_degree, length, ctr, f_hard):
+    if ctr[INLINE] & INLINE_HARD:
+        return hard_w[c] / con_avg[c]
+    return f_hard(hard_w[c], con_avg[c], con_degree[c], length)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _obj_e(j, obj_w, obj_cost, obj_avg, ctr, f_obj):
+    if ctr[INLINE] & INLINE_OBJ:
+        return obj_w[j] * (obj_cost[j] / obj_avg)
+    return f_obj(obj_w[j], obj_cost[j], obj_avg)
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -260,7 +278,7 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
         c = unsat[i]
         lo = con_start[c]
         hi = con_start[c + 1]
-        e = f_hard(hard_w[c], con_avg[c], con_degree[c], hi - lo)
+        e = _hard_e(c, hard_w, con_avg, con_degree, hi - lo, ctr, f_hard)
         de = e - hard_e[c]
         if de == 0.0:
             continue
@@ -274,7 +292,7 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
                 _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
     n_units = obj_var.size if obj_changed != 0 else 0
     for j in range(n_units):
-        e = f_obj(obj_w[j], obj_cost[j], obj_avg)
+        e = _obj_e(j, obj_w, obj_cost, obj_avg, ctr, f_obj)
         de = e - obj_e[j]
         if de == 0.0:
             continue

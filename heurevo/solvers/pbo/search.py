@@ -24,7 +24,10 @@ TRACE_CAPACITY = 4096
 #: Target wall time of one kernel call when a time budget is set.
 CHUNK_S = 0.05
 #: Position of calculate_score among the kernel's slot arguments.
-_SCORE_AT = [s.name for s in PBO_SLOTS].index("calculate_score")
+#: Slots the kernel computes inline when they are the compiled defaults: (position, ctr bit).
+_INLINE_AT = tuple(([s.name for s in PBO_SLOTS].index(name), bit) for name, bit in (
+    ("calculate_score", K.INLINE_SCORE), ("penalty_hard", K.INLINE_HARD),
+    ("penalty_obj", K.INLINE_OBJ)))
 
 
 @dataclass
@@ -118,7 +121,9 @@ def kernel_args(inst: PBOInstance, state: SearchState) -> tuple[Any, ...]:
 def run_chunk(inst: PBOInstance, state: SearchState, step_limit: int,
               functions: tuple[Any, ...]) -> int:
     """One kernel call up to ``step_limit`` total flips; raises SlotError on a bad pick."""
-    state.ctr[K.SCORE_IS_SUM] = functions[_SCORE_AT] is _default_compiled()["calculate_score"]
+    defaults = _default_compiled()
+    state.ctr[K.INLINE] = sum(bit for at, bit in _INLINE_AT
+                              if functions[at] is defaults[PBO_SLOTS[at].name])
     code = K.run_search(*kernel_args(inst, state), np.int64(step_limit), *functions)
     if code == K.BAD_BEST_PICK:
         raise SlotError("slot pbo.pick_best_variable returned a variable index out of range")
