@@ -105,7 +105,11 @@ def demo_command(
         budget=dataclasses.replace(BudgetConfig(), evaluations=evaluations))
     console.rule(f"evolving {problem} heuristics by genetic programming "
                  f"({'resuming ' if resume else ''}{folder})")
-    run_with_live_view(config, folder, resume)
+    summary = run_with_live_view(config, folder, resume)
+    if summary.stats.stopped_because.startswith("interrupted"):
+        console.print(f"demo stopped before the held-out comparison; the same command resumes "
+                      f"the run in {folder}")
+        raise typer.Exit(130)
     console.rule("held-out comparison")
     _compare_run(folder, None, seeds, None)
 

@@ -177,3 +177,20 @@ def test_sigterm_stops_like_ctrl_c_and_leaves_no_workers(env, tmp_path) -> None:
         assert store.events("stop")[-1].data["reason"].startswith("interrupted")
     finally:
         store.close()
+
+
+@pytest.mark.slow
+def test_interrupted_demo_stops_before_the_comparison_and_says_how_to_resume(env, tmp_path) -> None:
+    run_dir = tmp_path / "demo"
+    proc = subprocess.Popen([sys.executable, "-m", "heurevo", "demo", "--evaluations", "200",
+                             "--run-dir", str(run_dir)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.monotonic() + 240
+    while _evaluations_in(run_dir / STORE_FILE) < 3:
+        assert proc.poll() is None, "the demo ended before it could be stopped"
+        assert time.monotonic() < deadline, "the demo made no progress"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "resumes the run" in out and "default vs evolved" not in out  # no comparison ran
