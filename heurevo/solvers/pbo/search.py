@@ -23,7 +23,6 @@ RESTART_AFTER = 10_000_000
 TRACE_CAPACITY = 4096
 #: Target wall time of one kernel call when a time budget is set.
 CHUNK_S = 0.05
-#: Position of calculate_score among the kernel's slot arguments.
 #: Slots the kernel computes inline when they are the compiled defaults: (position, ctr bit).
 _INLINE_AT = tuple(([s.name for s in PBO_SLOTS].index(name), bit) for name, bit in (
     ("calculate_score", K.INLINE_SCORE), ("penalty_hard", K.INLINE_HARD),
