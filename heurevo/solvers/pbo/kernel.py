@@ -12,7 +12,10 @@ gap g = degree - sat, a literal of coefficient a contributes to its variable's h
 
 Compiled without the Numba runtime (``_nrt=False``): the kernel allocates nothing, and without
 NRT no atomic reference counting surrounds the array-passing slot calls (measured 1.3-8x more
-flips/s). The hot helpers are inlined at the IR level (``inline="always"``).
+flips/s). The hot helpers are inlined at the IR level (``inline="always"``). Indices read from
+arrays are cast to unsigned (``ix``) before they index: Numba wraps negative signed indices
+around with a compare and select on every access, which unsigned indices skip (measured +25-40%
+flips/s on air01 and mod008).
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ DONE, OPTIMUM, BAD_BEST_PICK, BAD_ESCAPE_PICK = 0, 1, -1, -2
 
 #: A combined score must exceed this to count as improving (absorbs float round-off).
 GOOD_EPS = 1e-9
+
+#: Cast an index to unsigned so that indexing with it skips Numba's negative-index wraparound.
+ix = np.uint64
 
 I64 = types.int64[::1]
 I8 = types.int8[::1]
@@ -83,17 +89,17 @@ def contribution(gap, a, is_true):
 @njit(cache=True, inline="always", _nrt=False)
 def _set_add(items, pos, ctr, k, x):
     pos[x] = ctr[k]
-    items[ctr[k]] = x
+    items[ix(ctr[k])] = x
     ctr[k] += 1
 
 
 @njit(cache=True, inline="always", _nrt=False)
 def _set_remove(items, pos, ctr, k, x):
     ctr[k] -= 1
-    last = items[ctr[k]]
+    last = items[ix(ctr[k])]
     i = pos[x]
-    items[i] = last
-    pos[last] = i
+    items[ix(i)] = last
+    pos[ix(last)] = i
     pos[x] = -1
 
 
@@ -189,9 +195,9 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
           hscore, oscore, score, good, good_pos, ctr, f_score):
     """Flip v and update sat, violated/paid sets and the scores it changes (NuPBO deltas)."""
     old = values[v]
-    for o in range(occ_start[v], occ_start[v + 1]):
-        c = occ_con[o]
-        li = occ_lit[o]
+    for o in range(ix(occ_start[v]), ix(occ_start[v + 1])):
+        c = ix(occ_con[o])
+        li = ix(occ_lit[o])
         a = lit_coef[li]
         s = sat[c]
         s2 = s - a if lit_sign[li] == old else s + a
@@ -199,8 +205,8 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
         g = con_degree[c] - s
         g2 = con_degree[c] - s2
         e = hard_e[c]
-        lo = con_start[c]
-        hi = con_start[c + 1]
+        lo = ix(con_start[c])
+        hi = ix(con_start[c + 1])
         if g > 0 and g2 > 0:
             # stays violated: only false literals with a > min(g, g2) change (min(g, a) terms)
             thr = min(g, g2)
@@ -208,7 +214,7 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
                 ak = lit_coef[k]
                 if ak <= thr:
                     break
-                u = lit_var[k]
+                u = ix(lit_var[k])
                 if k != li and values[u] != lit_sign[k]:
                     hscore[u] += e * ((ak if ak < g2 else g2) - (ak if ak < g else g))
                     _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
@@ -219,7 +225,7 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
                 ak = lit_coef[k]
                 if ak <= thr:
                     break
-                u = lit_var[k]
+                u = ix(lit_var[k])
                 if k != li and values[u] == lit_sign[k]:
                     s_old = ak + g
                     s_new = ak + g2
@@ -237,7 +243,7 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
             for k in range(lo, hi):
                 if k == li:
                     continue
-                u = lit_var[k]
+                u = ix(lit_var[k])
                 ak = lit_coef[k]
                 if values[u] == lit_sign[k]:  # -a when violated, -max(0, a + gap) when satisfied
                     s_sat = ak + g_sat
@@ -274,18 +280,18 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
     """Re-derive effective weights after update_weights and shift the affected scores.
 
     obj_changed: nonzero when update_weights may have changed any objective weight."""
-    for i in range(ctr[N_UNSAT]):
-        c = unsat[i]
-        lo = con_start[c]
-        hi = con_start[c + 1]
-        e = _hard_e(c, hard_w, con_avg, con_degree, hi - lo, ctr, f_hard)
+    for i in range(ix(ctr[N_UNSAT])):
+        c = ix(unsat[i])
+        lo = ix(con_start[c])
+        hi = ix(con_start[c + 1])
+        e = _hard_e(c, hard_w, con_avg, con_degree, np.int64(hi - lo), ctr, f_hard)
         de = e - hard_e[c]
         if de == 0.0:
             continue
         hard_e[c] = e
         gap = con_degree[c] - sat[c]
         for k in range(lo, hi):
-            u = lit_var[k]
+            u = ix(lit_var[k])
             cv = contribution(gap, lit_coef[k], values[u] == lit_sign[k])
             if cv != 0:
                 hscore[u] += de * cv
@@ -297,7 +303,7 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
         if de == 0.0:
             continue
         obj_e[j] = e
-        v = obj_var[j]
+        v = ix(obj_var[j])
         if values[v] == obj_paid[j]:
             oscore[v] += de
         else:
