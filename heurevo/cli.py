@@ -97,6 +97,7 @@ def bench_pbo(
     steps: Annotated[int | None, typer.Option("--steps", help="Flip budget per instance.")] = None,
     time_s: Annotated[float, typer.Option("--time", help="Seconds per instance (also the reference solvers' limit).")] = 10.0,
     seed: Annotated[int, typer.Option("--seed")] = 1,
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Runs per instance (seeds --seed, --seed + 1, ...): adds the best and median objective over them.")] = 1,
     pattern: Annotated[str, typer.Option("--instances", help="Glob over file names.")] = "*.opb",
     references: Annotated[bool, typer.Option("--references/--no-references", help="Also run pyscipopt and CP-SAT when installed.")] = True,
     out: Annotated[Path | None, typer.Option("--out", help="Write the results as JSON here.")] = None,
@@ -105,7 +106,7 @@ def bench_pbo(
     from heurevo.benchmarks.bench_pbo import run_pbo_bench
 
     run_pbo_bench(data=data, steps=steps, time_s=time_s, seed=seed, pattern=pattern,
-                  references=references, out=out, console=console)
+                  references=references, out=out, console=console, seeds=seeds)
 
 
 @bench_app.command("tsp")
