@@ -59,7 +59,7 @@ def compile_times() -> dict[str, float]:
 
 def median_objective(objectives: list[int | None]) -> int | None:
     """The median run's objective (lower median; a run with no solution ranks last)."""
-    ranked = sorted(objectives, key=lambda o: (o is None, o if o is not None else 0))
+    ranked = sorted(objectives, key=lambda o: math.inf if o is None else o)
     return ranked[(len(ranked) - 1) // 2] if ranked else None
 
 
