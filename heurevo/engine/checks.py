@@ -195,8 +195,8 @@ class _Visitor(ast.NodeVisitor):
         base = node.value
         if isinstance(base, ast.Name) and base.id in self.numpy_aliases | {"np", "numpy"} \
                 and node.attr in FORBIDDEN_NUMPY_ATTRS:
-            hint = " (use rng_random(rng_state) / rng_randint(rng_state, n) with the given state)" \
-                if node.attr == "random" else ""
+            hint = (" (use rng_random(rng_state) / rng_randint(rng_state, n) / "
+                    "rng_chance(rng_state, p) with the given state)") if node.attr == "random" else ""
             self.fail(node, "safety", f"{base.id}.{node.attr} is not allowed in slot code{hint}")
         if node.attr in {"tofile", "dump", "dumps"}:
             self.fail(node, "safety", f"'.{node.attr}' (file output) is not allowed")

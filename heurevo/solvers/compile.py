@@ -31,6 +31,7 @@ SLOT_GLOBALS: dict[str, Any] = {
     "numpy": np,
     "rng_random": rng.rng_random,
     "rng_randint": rng.rng_randint,
+    "rng_chance": rng.rng_chance,
     "rng_next": rng.rng_next,
 }
 
