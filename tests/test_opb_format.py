@@ -130,3 +130,32 @@ def test_mutated_valid_text_only_raises_format_errors(f: PBFormula, data: st.Dat
     mutated = text[:i] + data.draw(st.text(alphabet=ALPHABET, max_size=3)) + text[j:]
     with contextlib.suppress(InstanceFormatError):
         parse_pb(mutated, "m.opb", wbo=f.is_wbo)
+
+
+def test_constraint_literals_are_in_std_sort_order() -> None:
+    # std::sort (libstdc++) leaves these equal coefficients out of file order (checked with g++)
+    ones = " ".join(f"+1 x{i}" for i in range(1, 21))
+    mixed = " ".join(f"+{(3, 1, 2, 1)[i % 4]} x{i + 1}" for i in range(20))
+    inst = build_instance(parse_pb(f"{ones} >= 1 ;\n{mixed} >= 1 ;\n"))
+    assert inst.lit_var[:20].tolist() == [10, 19, 18, 17, 16, 15, 14, 13, 12, 11,
+                                          0, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+    assert inst.lit_var[20:].tolist() == [0, 4, 16, 8, 12, 2, 18, 6, 10, 14,
+                                          19, 17, 15, 13, 11, 9, 7, 5, 3, 1]
+    assert inst.lit_coef[20:].tolist() == [3] * 5 + [2] * 5 + [1] * 10
+
+
+def test_averages_round_half_away_from_zero() -> None:
+    f = parse_pb("min: +2 x1 +3 x2 ;\n+2 x1 +3 x2 >= 1 ;\n+4 x1 +5 x2 >= 1 ;\n"
+                 "+1 x1 +1 x2 +1 x3 +2 x4 >= 1 ;\n")
+    inst = build_instance(f)
+    assert inst.con_avg.tolist() == [3, 5, 1]  # 2.5, 4.5, 1.25 (C round, not round-half-even)
+    assert inst.obj_avg == 3  # 5 / 2
+    assert build_instance(parse_pb("min: +4 x1 +5 x2 ;\n")).obj_avg == 5
+
+
+def test_objective_units_keep_file_order() -> None:
+    f = parse_pb("min: +5 x3 -2 x1 +4 ~x2 +1 x3 ;\n+1 x1 +1 x2 +1 x3 >= 1 ;\n")
+    inst = build_instance(f)
+    assert inst.obj_var.tolist() == [2, 0, 1]
+    assert inst.obj_cost.tolist() == [6, 2, 4] and inst.obj_paid.tolist() == [1, 0, 0]
+    assert inst.var_obj.tolist() == [1, 2, 0] and inst.obj_offset == 4 - 2 - 4

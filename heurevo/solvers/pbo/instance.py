@@ -2,12 +2,19 @@
 
 Normal form (as NuPBO): every hard constraint is ``sum a_i * l_i >= d`` with all ``a_i > 0``
 (a negative coefficient moves to the negated literal and adds ``|a|`` to ``d``; ``=`` splits in
-two; ``<=`` is multiplied by -1), sorted by coefficient, largest first; constraints with
-``d <= 0`` are dropped. Products of literals become AND variables with their defining clauses.
-A WBO soft constraint of cost ``w`` gets a relaxation variable ``r`` (``... + d*r >= d``) and
-the objective term ``w*r``. The objective ``min: sum c_j x_j`` becomes soft units of cost
-``|c_j|``, *paid* when ``x_j = 1`` (``c_j > 0``) or ``x_j = 0`` (``c_j < 0``): the minimised value
-is ``paid cost + obj_offset``. Everything must fit in int64 or the formula is refused.
+two; ``<=`` is multiplied by -1); constraints with ``d <= 0`` are dropped. Products of literals
+become AND variables with their defining clauses. A WBO soft constraint of cost ``w`` gets a
+relaxation variable ``r`` (``... + d*r >= d``) and the objective term ``w*r``. The objective
+``min: sum c_j x_j`` becomes soft units of cost ``|c_j|``, *paid* when ``x_j = 1`` (``c_j > 0``)
+or ``x_j = 0`` (``c_j < 0``): the minimised value is ``paid cost + obj_offset``. Everything must
+fit in int64 or the formula is refused.
+
+Orders and roundings follow NuPBO so that its search can be replayed flip for flip: each
+constraint's literals are in the order libstdc++'s ``std::sort`` leaves them, by descending
+coefficient, from file order (not stable: see :mod:`.cxxsort`); objective units are in file
+order (first appearance of each variable), relaxation units after them; the average
+coefficient of a constraint and the average objective cost use C ``round`` (half away from
+zero), then at least 1.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import numpy as np
 
 from heurevo.benchmarks.formats.pbmodel import PBFormula, Term
 from heurevo.errors import InstanceFormatError
+from heurevo.solvers.pbo.cxxsort import cxx_sort_order
 
 #: Largest magnitude any coefficient sum may reach (headroom below 2**63 for the kernel's sums).
 INT_LIMIT = 2**62
@@ -37,15 +45,15 @@ class PBOInstance:
     lit_sign: np.ndarray        # int8[L]: 1 for x, 0 for ~x (the literal is true iff value == sign)
     lit_coef: np.ndarray        # int64[L]: coefficient (> 0), sorted descending within a constraint
     con_degree: np.ndarray      # int64[m]: right-hand side d (> 0)
-    con_avg: np.ndarray         # int64[m]: max(1, round(mean coefficient))
+    con_avg: np.ndarray         # int64[m]: max(1, C round(mean coefficient)), half away from 0
     occ_start: np.ndarray       # int64[n+1]: occurrences of variable v are occ_start[v]:occ_start[v+1]
     occ_con: np.ndarray         # int64[K]: constraint of each occurrence
     occ_lit: np.ndarray         # int64[K]: literal position (index into lit_*) of each occurrence
-    obj_var: np.ndarray         # int64[J]: variable of each objective soft unit
+    obj_var: np.ndarray         # int64[J]: variable of each objective soft unit, in file order
     obj_cost: np.ndarray        # int64[J]: its cost (> 0)
     obj_paid: np.ndarray        # int8[J]: the value of obj_var at which the cost is paid
     var_obj: np.ndarray         # int64[n]: objective unit of each variable, -1 if none
-    obj_avg: int                # max(1, round(total cost / J))
+    obj_avg: int                # max(1, C round(total cost / J)), half away from 0
     obj_offset: int             # minimised value = paid cost + obj_offset
     obj_sign: int               # +1 (min:, WBO) or -1 (max:): formula objective = sign * minimised
     unsat_lines: tuple[int | None, ...]  # lines of constraints no assignment can satisfy
@@ -138,7 +146,7 @@ class _Builder:
             cs.append(d)
         elif total < d:
             self.unsat_lines.append(line)
-        order = sorted(range(len(cs)), key=lambda i: -cs[i])
+        order = cxx_sort_order(cs)
         self.cons.append(([vars_[i] for i in order], [signs[i] for i in order],
                           [cs[i] for i in order], d))
         return True
@@ -182,7 +190,7 @@ def build_instance(formula: PBFormula, path: str = "<formula>") -> PBOInstance:
     sign = -1 if formula.sense == "max" else 1
     obj_var, obj_cost, obj_paid = [], [], []
     offset = sign * obj_const
-    for v, c in sorted(obj_coefs.items()):
+    for v, c in obj_coefs.items():
         c *= sign
         if c == 0:
             continue
@@ -197,6 +205,14 @@ def build_instance(formula: PBFormula, path: str = "<formula>") -> PBOInstance:
     return _arrays(b, obj_var, obj_cost, obj_paid, total_cost, offset, sign)
 
 
+def _round_ratio(num: int, den: int) -> int:
+    """C ``round(num / den)`` (half away from zero) for ``num >= 0, den > 0``, computed exactly.
+
+    Equal to C's rounding of the double quotient whenever ``num < 2**52``."""
+    quot, rem = divmod(num, den)
+    return quot + (2 * rem >= den)
+
+
 def _arrays(b: _Builder, obj_var: list[int], obj_cost: list[int], obj_paid: list[int],
             total_cost: int, offset: int, sign: int) -> PBOInstance:
     n = b.n_vars
@@ -209,14 +225,15 @@ def _arrays(b: _Builder, obj_var: list[int], obj_cost: list[int], obj_paid: list
     degree = np.array([c[3] for c in b.cons], dtype=np.int64)
     csum = np.concatenate(([0], np.cumsum(lit_coef)))
     sums = csum[con_start[1:]] - csum[con_start[:-1]]
-    con_avg = np.maximum(1, np.rint(sums / np.maximum(lengths, 1))).astype(np.int64)
+    quot, rem = np.divmod(sums, np.maximum(lengths, 1))
+    con_avg = np.maximum(1, quot + (2 * rem >= lengths))
     order = np.argsort(lit_var, kind="stable")
     occ_start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(lit_var, minlength=n), out=occ_start[1:])
     lit_con = np.repeat(np.arange(len(b.cons), dtype=np.int64), lengths)
     var_obj = np.full(n, -1, dtype=np.int64)
     var_obj[np.asarray(obj_var, dtype=np.int64)] = np.arange(len(obj_var), dtype=np.int64)
-    obj_avg = max(1, round(total_cost / len(obj_var))) if obj_var else 1
+    obj_avg = max(1, _round_ratio(total_cost, len(obj_var))) if obj_var else 1
     return PBOInstance(
         formula=b.formula, n_orig=b.formula.n_vars, n_vars=n, con_start=con_start,
         lit_var=lit_var, lit_sign=lit_sign, lit_coef=lit_coef, con_degree=degree, con_avg=con_avg,
