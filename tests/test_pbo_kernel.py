@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ast
+import random
 import time
 
 import numpy as np
 import pytest
 
+from heurevo.benchmarks.formats.opb import parse_pb
 from heurevo.benchmarks.generators.pbo import generate
 from heurevo.solvers.pbo import kernel as K
 from heurevo.solvers.pbo.instance import PBOInstance, build_instance
@@ -41,7 +43,7 @@ def assert_consistent(inst: PBOInstance, state) -> None:
     np.testing.assert_allclose(state.oscore, ref.oscore, rtol=1e-9, atol=1e-7)
     np.testing.assert_allclose(state.score, state.hscore + state.oscore, rtol=1e-9, atol=1e-7)
     good = set(state.good[: ctr[K.N_GOOD]].tolist())
-    positive = {v for v in range(inst.n_vars) if state.score[v] > K.GOOD_EPS}
+    positive = {v for v in range(inst.n_vars) if state.score[v] > 0.0}
     assert good <= positive
     # as in NuPBO a flipped variable is left out until something rescores it
     assert all(state.last_flip[v] > 0 for v in positive - good)
@@ -82,27 +84,44 @@ def test_same_seed_same_search() -> None:
     assert np.array_equal(a.best_values, b.best_values)
 
 
-@pytest.mark.parametrize(("family", "size", "seed"), INSTANCES[:2])
-@pytest.mark.parametrize(("slot", "bit"), [("calculate_score", K.INLINE_SCORE),
-                                           ("penalty_hard", K.INLINE_HARD),
-                                           ("penalty_obj", K.INLINE_OBJ)])
-def test_inline_defaults_are_the_same_search_as_the_slots(family: str, size: int, seed: int,
-                                                          slot: str, bit: int) -> None:
-    """The kernel computes default score and penalties inline: the same flips as the slot call."""
-    inst = build_instance(generate(family, size, seed))
+def unit_cover(n: int, seed: int) -> PBOInstance:
+    """Vertex cover of a random graph with unit costs: every coefficient and cost is 1, so
+    NuPBO's score increments and differences of effective weights are the same floats."""
+    rnd = random.Random(seed)
+    edges = {tuple(sorted(rnd.sample(range(1, n + 1), 2))) for _ in range(3 * n)}
+    text = f"* #variable= {n} #constraint= {len(edges)}\nmin: " + \
+        " ".join(f"+1 x{v}" for v in range(1, n + 1)) + " ;\n" + \
+        "".join(f"+1 x{u} +1 x{v} >= 1 ;\n" for u, v in sorted(edges))
+    return build_instance(parse_pb(text))
+
+
+CALLED_COPIES = [("calculate_score", K.INLINE_SCORE, generate("knapsack", 25, 2)),
+                 ("calculate_score", K.INLINE_SCORE, generate("setcover", 30, 1))] + [
+    (slot, bit, None) for slot, bit in (("penalty_hard", K.INLINE_HARD),
+                                        ("penalty_obj", K.INLINE_OBJ),
+                                        ("update_weights", K.INLINE_WEIGHTS))]
+
+
+@pytest.mark.parametrize(("slot", "bit", "formula"), CALLED_COPIES)
+def test_inline_defaults_are_the_same_search_as_the_slots(slot: str, bit: int, formula) -> None:
+    """The kernel computes default score, penalties and weight increments inline: the same flips
+    as calling a compiled copy of the default."""
+    inst = unit_cover(40, 5) if formula is None else build_instance(formula)
     default = pbo_slots()[slot].default_source
     as_slot = functions_for({slot: default + "\n"})  # a separate compiled copy: called
     runs = []
     for fns in (functions_for({}), as_slot):
-        state = new_state(inst, seed)
+        state = new_state(inst, 3)
         run_chunk(inst, state, 5_000, fns)
         runs.append(state)
     fast, slow = runs
-    all_bits = K.INLINE_SCORE | K.INLINE_HARD | K.INLINE_OBJ
+    all_bits = K.INLINE_SCORE | K.INLINE_HARD | K.INLINE_OBJ | K.INLINE_WEIGHTS
     assert fast.ctr[K.INLINE] == all_bits and slow.ctr[K.INLINE] == all_bits & ~bit
+    assert fast.ctr[K.RESTARTS] == 0 and fast.hard_w.max() > 1 and fast.obj_w.max() > 0
     assert np.array_equal(fast.values, slow.values)
     assert np.array_equal(fast.last_flip, slow.last_flip)
     assert np.array_equal(fast.hard_w, slow.hard_w) and np.array_equal(fast.obj_e, slow.obj_e)
+    assert np.array_equal(fast.hscore, slow.hscore) and np.array_equal(fast.oscore, slow.oscore)
     assert fast.ctr[K.BEST_COST] == slow.ctr[K.BEST_COST]
 
 
@@ -124,3 +143,53 @@ def test_slots_are_registered_with_contracts() -> None:
         assert s.key == f"pbo.{s.name}" and s.contract.strip()
         fn = next(n for n in ast.parse(s.default_source).body if isinstance(n, ast.FunctionDef))
         assert fn.name == s.name and tuple(a.arg for a in fn.args.args) == s.arg_names
+
+
+def nupbo_neighbours(inst: PBOInstance, v: int) -> list[int]:
+    """NuPBO's neighbour list of v: variables of v's constraints, in constraint order and then
+    literal order, first appearance only, v excluded."""
+    seen, out = {v}, []
+    for o in range(int(inst.occ_start[v]), int(inst.occ_start[v + 1])):
+        c = int(inst.occ_con[o])
+        for k in range(int(inst.con_start[c]), int(inst.con_start[c + 1])):
+            u = int(inst.lit_var[k])
+            if u not in seen:
+                seen.add(u)
+                out.append(u)
+    return out
+
+
+def nupbo_stack_after_flip(stack: list[int], v: int, score: np.ndarray,
+                           neighbours: list[int]) -> list[int]:
+    """NuPBO's update_goodvarstack: drop non-positive entries scanning from the top (the top
+    fills each hole), then push positive neighbours not yet stacked."""
+    stack = list(stack)
+    for i in range(len(stack) - 1, -1, -1):
+        if not score[stack[i]] > 0:
+            top = stack.pop()
+            if i < len(stack):
+                stack[i] = top
+    inside = set(stack)
+    stack += [u for u in neighbours if score[u] > 0 and u not in inside]
+    return stack
+
+
+@pytest.mark.parametrize(("family", "size", "seed"), INSTANCES)
+def test_candidate_stack_follows_nupbo_order(family: str, size: int, seed: int) -> None:
+    """After every greedy flip the candidate stack is exactly NuPBO's, order included (the
+    random picks index it, so the order decides which variable a seed flips)."""
+    inst = build_instance(generate(family, size, seed))
+    fns = functions_for({})
+    state = new_state(inst, seed)
+    run_chunk(inst, state, 0, fns)
+    checked = 0
+    for step in range(1, 600):
+        before = state.good[: state.ctr[K.N_GOOD]].tolist()
+        run_chunk(inst, state, step, fns)
+        if not before or state.ctr[K.RESTARTS]:
+            continue  # an escape step raised weights before flipping: nothing to compare
+        v = int(np.argmax(state.last_flip))
+        expected = nupbo_stack_after_flip(before, v, state.score, nupbo_neighbours(inst, v))
+        assert state.good[: state.ctr[K.N_GOOD]].tolist() == expected, f"step {step}"
+        checked += 1
+    assert checked > 100

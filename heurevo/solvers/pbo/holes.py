@@ -74,10 +74,10 @@ def better(v, best, score, last_flip):
 
 
 def pick_best_variable(good, n_good, score, last_flip, rng):
-    if rng_random(rng) < 0.01:
+    if rng_chance(rng, 0.01):
         return good[rng_randint(rng, n_good)]
     t = 50 if good.size > 2000 else 15
-    if n_good <= t:
+    if n_good < t:
         best = good[0]
         for i in range(1, n_good):
             if better(good[i], best, score, last_flip):

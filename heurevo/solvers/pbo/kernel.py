@@ -4,6 +4,10 @@
 ``function_type``: the kernel compiles once per machine (``cache=True``) and every candidate
 slot implementation (an ``njit(signature)`` function) is passed in without recompiling it.
 
+With the default slots the search is NuPBO's, flip for flip: the same random stream (glibc
+``rand``, see :mod:`heurevo.solvers.rng`), the same candidate stack order (``_update_good``),
+the same floating-point score increments (``_apply_weights``) and the same restart points.
+
 All search state lives in arrays owned by the caller (:mod:`heurevo.solvers.pbo.search`), so a
 search is resumed chunk by chunk (the caller checks the clock between chunks) and is a pure
 function of its seed. Scores follow NuPBO: for hard constraint c with effective weight e and
@@ -27,18 +31,19 @@ from heurevo.solvers.pbo.slots import PBO_SLOTS
 
 # ctr[] layout: the kernel's scalar state, kept in an int64 array between chunks.
 STEP, N_UNSAT, N_PAID, N_GOOD, COST, BEST_COST, LAST_IMPROVE, RESTARTS, TRACE_N, READY, \
-    BEST_STEP, RESTART_AFTER, INLINE = range(13)
-N_CTR = 13
+    BEST_STEP, RESTART_AFTER, INLINE, N_OUT = range(14)
+N_CTR = 14
 
 #: ctr[INLINE] bits: these slots are their compiled defaults, so the kernel computes their value
 #: inline (the same expression, so the same search) instead of an indirect call per use.
 INLINE_SCORE, INLINE_HARD, INLINE_OBJ = 1, 2, 4
+#: ctr[INLINE] bit: update_weights is its default (every raised weight grows by exactly 1), so
+#: with default penalties the score shifts are NuPBO's own increments (a/avg, cost/avg_cost).
+INLINE_WEIGHTS = 8
 
 #: Return codes of run_search.
 DONE, OPTIMUM, BAD_BEST_PICK, BAD_ESCAPE_PICK = 0, 1, -1, -2
 
-#: A combined score must exceed this to count as improving (absorbs float round-off).
-GOOD_EPS = 1e-9
 
 #: Cast an index to unsigned so that indexing with it skips Numba's negative-index wraparound.
 ix = np.uint64
@@ -54,7 +59,7 @@ INSTANCE_ARGS = ("con_start", "lit_var", "lit_sign", "lit_coef", "con_degree", "
 #: State arrays, in kernel argument order (names match SearchState fields).
 STATE_ARGS = ("values", "best_values", "sat", "hard_w", "hard_e", "unsat", "unsat_pos",
               "obj_w", "obj_e", "paid", "paid_pos", "hscore", "oscore", "score", "good",
-              "good_pos", "last_flip", "trace_step", "trace_cost", "ctr", "rng")
+              "good_pos", "last_flip", "trace_step", "trace_cost", "ctr", "rng", "scratch")
 
 _ARG_TYPES = {
     "con_start": I64, "lit_var": I64, "lit_sign": I8, "lit_coef": I64, "con_degree": I64,
@@ -63,8 +68,13 @@ _ARG_TYPES = {
     "sat": I64, "hard_w": F64, "hard_e": F64, "unsat": I64, "unsat_pos": I64, "obj_w": F64,
     "obj_e": F64, "paid": I64, "paid_pos": I64, "hscore": F64, "oscore": F64, "score": F64,
     "good": I64, "good_pos": I64, "last_flip": I64,
-    "trace_step": I64, "trace_cost": I64, "ctr": I64, "rng": U64,
+    "trace_step": I64, "trace_cost": I64, "ctr": I64, "rng": U64, "scratch": I64,
 }
+
+
+def scratch_size(n_vars: int, n_constraints: int) -> int:
+    """Length of the kernel's int64 work array (layout: the offsets below ``_flip``)."""
+    return 6 * n_vars + n_constraints
 
 KERNEL_SIGNATURE = types.int64(
     *(_ARG_TYPES[a] for a in INSTANCE_ARGS), types.int64,
@@ -125,20 +135,22 @@ def _obj_e(j, obj_w, obj_cost, obj_avg, ctr, f_obj):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score):
+def _rescore_one(u, rising, hscore, oscore, score, good, good_pos, ctr, f_score):
+    """Recompute u's score after a weight change; as in NuPBO a rising score may only join
+    the candidate stack and a falling one may only leave it."""
     s = _score_of(u, hscore, oscore, ctr, f_score)
     score[u] = s
-    if s > GOOD_EPS:
-        if good_pos[u] < 0:
+    if rising:
+        if s > 0.0 and good_pos[u] < 0:
             _set_add(good, good_pos, ctr, N_GOOD, u)
-    elif good_pos[u] >= 0:
+    elif not s > 0.0 and good_pos[u] >= 0:
         _set_remove(good, good_pos, ctr, N_GOOD, u)
 
 
 @njit(cache=True, _nrt=False)
 def _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var, obj_cost,
            obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e,
-           paid, paid_pos, hscore, oscore, score, good, good_pos, last_flip, ctr, rng,
+           paid, paid_pos, hscore, oscore, score, good, good_pos, last_flip, ctr, rng, scratch,
            f_init, f_hard, f_obj, f_score):
     """(Re)start: initial assignment, all weights reset, every score computed from scratch."""
     n = values.size
@@ -185,18 +197,148 @@ def _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var,
     for v in range(n):
         s = f_score(hscore[v], oscore[v])
         score[v] = s
-        if s > GOOD_EPS:
+        if s > 0.0:
             _set_add(good, good_pos, ctr, N_GOOD, v)
+    for v in range(n):
+        scratch[_OUT_POS * n + v] = -1
+    ctr[N_OUT] = 0
+
+
+#: Regions of the scratch array, in units of n (the number of variables), then the constraints'.
+_MARK, _TOUCHED, _OUT, _OUT_POS, _CAND_VAR, _CAND_KEY, _CL_STAMP = range(7)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _touch(u, nt, stamp, scratch, n):
+    """Record u in this flip's list of rescored variables (once); returns the list length."""
+    if scratch[ix(_MARK * n) + u] != stamp:
+        scratch[ix(_MARK * n) + u] = stamp
+        scratch[ix(_TOUCHED * n + nt)] = u
+        nt += 1
+    return nt
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _sort_candidates(nc, scratch, n, descending):
+    """Insertion-sort the first nc candidates (var, key) by key (nc is small)."""
+    cv = _CAND_VAR * n
+    ck = _CAND_KEY * n
+    for i in range(1, nc):
+        v = scratch[ix(cv + i)]
+        k = scratch[ix(ck + i)]
+        j = i - 1
+        while j >= 0 and ((scratch[ix(ck + j)] < k) if descending else (scratch[ix(ck + j)] > k)):
+            scratch[ix(cv + j + 1)] = scratch[ix(cv + j)]
+            scratch[ix(ck + j + 1)] = scratch[ix(ck + j)]
+            j -= 1
+        scratch[ix(cv + j + 1)] = v
+        scratch[ix(ck + j + 1)] = k
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _neighbour_rank(u, stamp, occ_start, occ_con, occ_lit, scratch, n):
+    """Position of u's first literal in a constraint of the flipped variable, -1 if none.
+
+    NuPBO lists a variable's neighbours in the order of their first literal over its constraints,
+    taken in order: literal positions are ordered the same way (constraint, then position)."""
+    for o in range(ix(occ_start[u]), ix(occ_start[u + 1])):
+        if scratch[ix(_CL_STAMP * n + occ_con[o])] == stamp:
+            return occ_lit[o]
+    return -1
+
+
+#: Above this many candidates, _update_good scans instead of sorting.
+_FEW = 24
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _update_good(v, nr, na, stamp, con_start, lit_var, occ_start, occ_con, occ_lit, score, good,
+                 good_pos, scratch, ctr):
+    """Bring the candidate stack up to date after flipping v, in NuPBO's order.
+
+    NuPBO first drops every stacked variable whose score is no longer positive, scanning the
+    stack from the top (each hole takes the current top), then pushes the flipped variable's
+    neighbours that are positive and not stacked, in neighbour order; the flipped variable is
+    not its own neighbour. Only rescored variables can leave (the nr candidates, with their
+    stack positions); those that can join are rescored ones (the first na of the touched list)
+    and earlier flipped variables left out while positive (the "out" set). A few leaving or
+    joining variables are sorted by stack position or neighbour rank; many are handled by
+    NuPBO's own scans of the stack or of the neighbourhood."""
+    n = good_pos.size
+    cv = _CAND_VAR * n
+    ck = _CAND_KEY * n
+    if nr <= _FEW:
+        _sort_candidates(nr, scratch, n, True)
+        for i in range(nr):
+            _set_remove(good, good_pos, ctr, N_GOOD, ix(scratch[ix(cv + i)]))
+    else:
+        for i in range(ctr[N_GOOD] - 1, -1, -1):
+            u = ix(good[i])
+            if not score[u] > 0.0:
+                _set_remove(good, good_pos, ctr, N_GOOD, u)
+    nc = 0
+    for i in range(na):
+        scratch[ix(cv + nc)] = scratch[ix(_TOUCHED * n + i)]
+        scratch[ix(ck + nc)] = -1
+        nc += 1
+    op = _OUT_POS * n
+    j = 0
+    while j < ctr[N_OUT]:
+        g = ix(scratch[ix(_OUT * n + j)])
+        if good_pos[g] >= 0 or not score[g] > 0.0:  # stacked or no longer positive: leaves
+            ctr[N_OUT] -= 1
+            last = scratch[ix(_OUT * n + ctr[N_OUT])]
+            scratch[ix(_OUT * n + j)] = last
+            scratch[ix(op + last)] = j
+            scratch[ix(op) + g] = -1
+            continue
+        if g != v and scratch[ix(_MARK * n) + g] != stamp:
+            r = _neighbour_rank(g, stamp, occ_start, occ_con, occ_lit, scratch, n)
+            if r >= 0:
+                scratch[ix(cv + nc)] = g
+                scratch[ix(ck + nc)] = r
+                nc += 1
+        j += 1
+    if nc <= _FEW:
+        for i in range(nc):
+            if scratch[ix(ck + i)] < 0:
+                scratch[ix(ck + i)] = _neighbour_rank(ix(scratch[ix(cv + i)]), stamp, occ_start,
+                                                      occ_con, occ_lit, scratch, n)
+        _sort_candidates(nc, scratch, n, False)
+        for i in range(nc):
+            _set_add(good, good_pos, ctr, N_GOOD, scratch[ix(cv + i)])
+    else:  # flag the candidates, then push them as v's neighbourhood meets them
+        for i in range(nc):
+            scratch[ix(_MARK * n + scratch[ix(cv + i)])] = -stamp
+        for o in range(ix(occ_start[v]), ix(occ_start[v + 1])):
+            c = ix(occ_con[o])
+            for k in range(ix(con_start[c]), ix(con_start[c + 1])):
+                u = lit_var[k]
+                if scratch[ix(_MARK * n + u)] == -stamp:
+                    scratch[ix(_MARK * n + u)] = stamp
+                    _set_add(good, good_pos, ctr, N_GOOD, u)
+                    nc -= 1
+            if nc == 0:
+                break
+    if score[v] > 0.0 and scratch[ix(op + v)] < 0:
+        scratch[ix(op + v)] = ctr[N_OUT]
+        scratch[ix(_OUT * n + ctr[N_OUT])] = v
+        ctr[N_OUT] += 1
 
 
 @njit(cache=True, inline="always", _nrt=False)
 def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_con, occ_lit,
           obj_cost, obj_paid, var_obj, values, sat, hard_e, unsat, unsat_pos, paid, paid_pos,
-          hscore, oscore, score, good, good_pos, ctr, f_score):
-    """Flip v and update sat, violated/paid sets and the scores it changes (NuPBO deltas)."""
+          hscore, oscore, score, good, good_pos, scratch, ctr, f_score):
+    """Flip v and update sat, violated/paid sets, the scores it changes (NuPBO deltas) and the
+    candidate stack."""
+    n = values.size
+    stamp = ctr[STEP] + 1
+    nt = 0
     old = values[v]
     for o in range(ix(occ_start[v]), ix(occ_start[v + 1])):
         c = ix(occ_con[o])
+        scratch[ix(_CL_STAMP * n) + c] = stamp
         li = ix(occ_lit[o])
         a = lit_coef[li]
         s = sat[c]
@@ -217,7 +359,7 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
                 u = ix(lit_var[k])
                 if k != li and values[u] != lit_sign[k]:
                     hscore[u] += e * ((ak if ak < g2 else g2) - (ak if ak < g else g))
-                    _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+                    nt = _touch(u, nt, stamp, scratch, n)
         elif g <= 0 and g2 <= 0:
             # stays satisfied: only true literals with a > min(-g, -g2) change
             thr = min(-g, -g2)
@@ -230,7 +372,7 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
                     s_old = ak + g
                     s_new = ak + g2
                     hscore[u] += e * ((s_old if s_old > 0 else 0) - (s_new if s_new > 0 else 0))
-                    _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+                    nt = _touch(u, nt, stamp, scratch, n)
         else:
             # violated <-> satisfied: contribution(g2) - contribution(g), written out once for
             # both directions from the gaps on the violated and the satisfied side
@@ -252,7 +394,7 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
                     delta = -sign * (ak if ak < g_vio else g_vio)
                 if delta != 0:
                     hscore[u] += e * delta
-                    _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+                    nt = _touch(u, nt, stamp, scratch, n)
     values[v] = 1 - old
     hscore[v] = -hscore[v]
     oscore[v] = -oscore[v]
@@ -264,12 +406,29 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
         else:
             _set_remove(paid, paid_pos, ctr, N_PAID, j)
             ctr[COST] -= obj_cost[j]
-    # NuPBO: a variable is not its own neighbour, so the flipped variable leaves the candidates
-    # and comes back only when a later flip or weight change rescores it (no immediate undo
-    # of an escape move, whose negated score is usually positive)
     score[v] = _score_of(v, hscore, oscore, ctr, f_score)
+    # rescore the touched variables; collect those leaving the stack (with their positions)
+    # and, compacted at the front of the touched list, those that may join it
+    nr = 0
     if good_pos[v] >= 0:
-        _set_remove(good, good_pos, ctr, N_GOOD, v)
+        scratch[ix(_CAND_VAR * n)] = v
+        scratch[ix(_CAND_KEY * n)] = good_pos[v]
+        nr = 1
+    na = 0
+    for i in range(nt):
+        u = ix(scratch[ix(_TOUCHED * n + i)])
+        su = _score_of(u, hscore, oscore, ctr, f_score)
+        score[u] = su
+        if good_pos[u] >= 0:
+            if not su > 0.0:
+                scratch[ix(_CAND_VAR * n + nr)] = u
+                scratch[ix(_CAND_KEY * n + nr)] = good_pos[u]
+                nr += 1
+        elif su > 0.0:
+            scratch[ix(_TOUCHED * n + na)] = u
+            na += 1
+    _update_good(v, nr, na, stamp, con_start, lit_var, occ_start, occ_con, occ_lit, score, good,
+                 good_pos, scratch, ctr)
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -279,7 +438,13 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
                    f_hard, f_obj, f_score):
     """Re-derive effective weights after update_weights and shift the affected scores.
 
-    obj_changed: nonzero when update_weights may have changed any objective weight."""
+    obj_changed: nonzero when update_weights may have changed any objective weight. When the
+    weight update and a penalty are both defaults, each score moves by NuPBO's own increment
+    (``a / avg`` for a constraint, ``cost / avg_cost`` for an objective unit) rather than by the
+    difference of effective weights: the same value up to round-off, and the same floats as
+    NuPBO, so the default search replays it."""
+    exact_hard = (ctr[INLINE] & (INLINE_HARD | INLINE_WEIGHTS)) == INLINE_HARD | INLINE_WEIGHTS
+    exact_obj = (ctr[INLINE] & (INLINE_OBJ | INLINE_WEIGHTS)) == INLINE_OBJ | INLINE_WEIGHTS
     for i in range(ix(ctr[N_UNSAT])):
         c = ix(unsat[i])
         lo = ix(con_start[c])
@@ -294,8 +459,9 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
             u = ix(lit_var[k])
             cv = contribution(gap, lit_coef[k], values[u] == lit_sign[k])
             if cv != 0:
-                hscore[u] += de * cv
-                _rescore_one(u, hscore, oscore, score, good, good_pos, ctr, f_score)
+                d = cv / con_avg[c] if exact_hard else de * cv
+                hscore[u] += d
+                _rescore_one(u, d > 0.0, hscore, oscore, score, good, good_pos, ctr, f_score)
     n_units = obj_var.size if obj_changed != 0 else 0
     for j in range(n_units):
         e = _obj_e(j, obj_w, obj_cost, obj_avg, ctr, f_obj)
@@ -303,12 +469,13 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
         if de == 0.0:
             continue
         obj_e[j] = e
+        if exact_obj:
+            de = obj_cost[j] / obj_avg
         v = ix(obj_var[j])
-        if values[v] == obj_paid[j]:
-            oscore[v] += de
-        else:
-            oscore[v] -= de
-        _rescore_one(v, hscore, oscore, score, good, good_pos, ctr, f_score)
+        if values[v] != obj_paid[j]:
+            de = -de
+        oscore[v] += de
+        _rescore_one(v, de > 0.0, hscore, oscore, score, good, good_pos, ctr, f_score)
 
 
 @njit(KERNEL_SIGNATURE, cache=True, nogil=True, _nrt=False)
@@ -316,21 +483,31 @@ def run_search(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, occ_
                occ_lit, obj_var, obj_cost, obj_paid, var_obj, obj_avg,
                values, best_values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e, paid,
                paid_pos, hscore, oscore, score, good, good_pos, last_flip,
-               trace_step, trace_cost, ctr, rng, step_limit,
+               trace_step, trace_cost, ctr, rng, scratch, step_limit,
                f_init, f_hard, f_obj, f_score, f_best, f_weights, f_escape):
     """Flip until ctr[STEP] reaches step_limit or the objective hits its lower bound 0.
 
     Returns DONE, OPTIMUM, or a negative code when a picker slot returned an invalid variable.
+    As in NuPBO, a try ends after RESTART_AFTER - 1 flips without a first improvement, or
+    RESTART_AFTER flips after its last one (NuPBO's step loop ``1 <= step < max_flips``), and
+    the assignment a try ends on is not checked.
     """
     n = values.size
     if ctr[READY] == 0:
         _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var, obj_cost,
                obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e,
                paid, paid_pos, hscore, oscore, score, good, good_pos, last_flip, ctr, rng,
-               f_init, f_hard, f_obj, f_score)
+               scratch, f_init, f_hard, f_obj, f_score)
         ctr[READY] = 1
-        ctr[LAST_IMPROVE] = ctr[STEP]
+        ctr[LAST_IMPROVE] = ctr[STEP] - 1
     while True:
+        if ctr[STEP] - ctr[LAST_IMPROVE] >= ctr[RESTART_AFTER]:
+            _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var,
+                   obj_cost, obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos,
+                   obj_w, obj_e, paid, paid_pos, hscore, oscore, score, good, good_pos,
+                   last_flip, ctr, rng, scratch, f_init, f_hard, f_obj, f_score)
+            ctr[RESTARTS] += 1
+            ctr[LAST_IMPROVE] = ctr[STEP] - 1
         if ctr[N_UNSAT] == 0 and (ctr[BEST_COST] < 0 or ctr[COST] < ctr[BEST_COST]):
             ctr[BEST_COST] = ctr[COST]
             ctr[BEST_STEP] = ctr[STEP]
@@ -345,14 +522,6 @@ def run_search(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, occ_
                 return OPTIMUM
         if ctr[STEP] >= step_limit:
             return DONE
-        if ctr[STEP] - ctr[LAST_IMPROVE] >= ctr[RESTART_AFTER]:
-            _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var,
-                   obj_cost, obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos,
-                   obj_w, obj_e, paid, paid_pos, hscore, oscore, score, good, good_pos,
-                   last_flip, ctr, rng, f_init, f_hard, f_obj, f_score)
-            ctr[RESTARTS] += 1
-            ctr[LAST_IMPROVE] = ctr[STEP]
-            continue
         if ctr[N_GOOD] > 0:
             v = f_best(good, ctr[N_GOOD], score, last_flip, rng)
             if v < 0 or v >= n:
@@ -371,14 +540,15 @@ def run_search(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, occ_
                 return BAD_ESCAPE_PICK
         _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_con,
               occ_lit, obj_cost, obj_paid, var_obj, values, sat, hard_e, unsat, unsat_pos,
-              paid, paid_pos, hscore, oscore, score, good, good_pos, ctr,
-              f_score)
+              paid, paid_pos, hscore, oscore, score, good, good_pos, scratch, ctr, f_score)
         ctr[STEP] += 1
         last_flip[v] = ctr[STEP]
 
 
 def new_ctr(restart_after: int) -> np.ndarray:
-    """A fresh scalar-state array (no best yet, not initialised)."""
+    """A fresh scalar-state array (no best yet, not initialised); restart_after >= 2."""
+    if restart_after < 2:
+        raise ValueError(f"restart_after must be at least 2 flips, got {restart_after}")
     ctr = np.zeros(N_CTR, dtype=np.int64)
     ctr[BEST_COST] = -1
     ctr[RESTART_AFTER] = restart_after

@@ -23,10 +23,11 @@ RESTART_AFTER = 10_000_000
 TRACE_CAPACITY = 4096
 #: Target wall time of one kernel call when a time budget is set.
 CHUNK_S = 0.05
-#: Slots the kernel computes inline when they are the compiled defaults: (position, ctr bit).
+#: Slots the kernel computes inline (update_weights: whose effect it knows) when they are the
+#: compiled defaults: (position, ctr bit).
 _INLINE_AT = tuple(([s.name for s in PBO_SLOTS].index(name), bit) for name, bit in (
     ("calculate_score", K.INLINE_SCORE), ("penalty_hard", K.INLINE_HARD),
-    ("penalty_obj", K.INLINE_OBJ)))
+    ("penalty_obj", K.INLINE_OBJ), ("update_weights", K.INLINE_WEIGHTS)))
 
 
 @dataclass
@@ -54,6 +55,7 @@ class SearchState:
     trace_cost: np.ndarray
     ctr: np.ndarray
     rng: np.ndarray
+    scratch: np.ndarray
 
 
 def new_state(inst: PBOInstance, seed: int, restart_after: int = RESTART_AFTER) -> SearchState:
@@ -68,6 +70,7 @@ def new_state(inst: PBOInstance, seed: int, restart_after: int = RESTART_AFTER) 
         score=f64(n), good=i64(n), good_pos=i64(n), last_flip=i64(n),
         trace_step=i64(TRACE_CAPACITY), trace_cost=i64(TRACE_CAPACITY),
         ctr=K.new_ctr(restart_after), rng=new_rng_state(seed),
+        scratch=i64(K.scratch_size(n, m)),
     )
 
 

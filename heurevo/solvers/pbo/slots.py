@@ -94,7 +94,7 @@ Return one of good[:n_good]. NuPBO: with probability 0.01 a random one; otherwis
 all when fewer than t, else the best of t sampled with replacement (t = 15, or 50 above 2000
 variables); ties go to the least recently flipped.""",
     default_source='''def pick_best_variable(good, n_good, score, last_flip, rng):
-    if rng_random(rng) < 0.01:
+    if rng_chance(rng, 0.01):
         return good[rng_randint(rng, n_good)]
     t = 50 if good.size > 2000 else 15
     if n_good < t:
@@ -154,7 +154,8 @@ iff values[var] == sign. paid[:n_paid] are the paid objective units, obj_var[j] 
 of unit j. At least one of n_unsat, n_paid is > 0. Return a variable index in [0, values.size).
 NuPBO: if some constraint is violated take a random one; with probability 0.1 a random false
 literal of it, else its false literal of best score (ties: least recently flipped, then
-random); otherwise the variable of a random paid objective unit.""",
+random; NuPBO holds the best score in a C int, so the default truncates it the same way);
+otherwise the variable of a random paid objective unit.""",
     default_source='''def pick_escape_variable(unsat, n_unsat, con_start, lit_var, lit_sign, values, score,
                          last_flip, paid, n_paid, obj_var, rng):
     if n_unsat == 0:
@@ -166,31 +167,48 @@ random); otherwise the variable of a random paid objective unit.""",
     for k in range(lo, hi):
         if values[lit_var[k]] != lit_sign[k]:
             n_false += 1
-    if n_false == 0:
+    if n_false == 0:  # only when even all literals true cannot satisfy c
         return lit_var[lo + rng_randint(rng, hi - lo)]
-    if rng_random(rng) < 0.1:
+    if rng_chance(rng, 0.1):
         r = rng_randint(rng, n_false)
         for k in range(lo, hi):
             if values[lit_var[k]] != lit_sign[k]:
                 if r == 0:
                     return lit_var[k]
                 r -= 1
-    best = -1
-    ties = 0
+    # best false literal; as in NuPBO the best score so far is kept as a C int (truncated)
+    first = -1
+    best_w = 0.0
+    n_ties = 0
     for k in range(lo, hi):
         v = lit_var[k]
         if values[v] == lit_sign[k]:
             continue
-        if best < 0 or score[v] > score[best] or (score[v] == score[best] and last_flip[v] < last_flip[best]):
-            best = v
-            ties = 1
-        elif score[v] == score[best] and last_flip[v] == last_flip[best]:
-            ties += 1
-            if rng_randint(rng, ties) == 0:
-                best = v
-    return best
+        s = score[v]
+        if first < 0 or best_w < s:
+            first = k
+            best_w = float(int(s)) if -2147483648.0 < s < 2147483648.0 else -2147483648.0
+            n_ties = 1
+        elif best_w == s and last_flip[v] < last_flip[lit_var[first]]:
+            first = k
+            n_ties = 1
+        elif best_w == s and last_flip[v] == last_flip[lit_var[first]]:
+            n_ties += 1
+    # the ties: the first best and every later false literal equal to it; pick one at random
+    r = rng_randint(rng, n_ties)
+    if r == 0:
+        return lit_var[first]
+    stamp = last_flip[lit_var[first]]
+    for k in range(first + 1, hi):
+        v = lit_var[k]
+        if values[v] != lit_sign[k] and best_w == score[v] and last_flip[v] == stamp:
+            r -= 1
+            if r == 0:
+                return v
+    return lit_var[first]
 ''',
 )
+
 
 #: The seven slots in the kernel's argument order.
 PBO_SLOTS: tuple[Slot, ...] = (
