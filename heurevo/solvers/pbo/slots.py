@@ -87,8 +87,9 @@ PICK_BEST_VARIABLE = Slot(
     mutable_args=("rng",),
     contract="""PickBestVariable: choose the variable to flip among those with a positive score.
 
-good[:n_good] (n_good >= 1) are variables with score > 0 (as in NuPBO, a variable just flipped
-is left out until a later flip or weight change rescores it); score[v] is the combined score,
+good[:n_good] (n_good >= 1) are variables with score > 0, in NuPBO's stack order (as in NuPBO,
+a variable just flipped is left out until a neighbour flips or a weight change raises its score);
+score[v] is the combined score,
 last_flip[v] the step at which v last flipped (0: never); good.size is the number of variables.
 Return one of good[:n_good]. NuPBO: with probability 0.01 a random one; otherwise the best of
 all when fewer than t, else the best of t sampled with replacement (t = 15, or 50 above 2000
@@ -163,13 +164,13 @@ otherwise the variable of a random paid objective unit.""",
     c = unsat[rng_randint(rng, n_unsat)]
     lo = con_start[c]
     hi = con_start[c + 1]
-    n_false = 0
-    for k in range(lo, hi):
-        if values[lit_var[k]] != lit_sign[k]:
-            n_false += 1
-    if n_false == 0:  # only when even all literals true cannot satisfy c
-        return lit_var[lo + rng_randint(rng, hi - lo)]
     if rng_chance(rng, 0.1):
+        n_false = 0
+        for k in range(lo, hi):
+            if values[lit_var[k]] != lit_sign[k]:
+                n_false += 1
+        if n_false == 0:  # only when even all literals true cannot satisfy c
+            return lit_var[lo + rng_randint(rng, hi - lo)]
         r = rng_randint(rng, n_false)
         for k in range(lo, hi):
             if values[lit_var[k]] != lit_sign[k]:
@@ -194,6 +195,8 @@ otherwise the variable of a random paid objective unit.""",
             n_ties = 1
         elif best_w == s and last_flip[v] == last_flip[lit_var[first]]:
             n_ties += 1
+    if first < 0:  # no false literal: even all literals true cannot satisfy c
+        return lit_var[lo + rng_randint(rng, hi - lo)]
     # the ties: the first best and every later false literal equal to it; pick one at random
     r = rng_randint(rng, n_ties)
     if r == 0:
