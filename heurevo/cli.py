@@ -14,6 +14,7 @@ from rich.table import Table
 from heurevo import __version__
 from heurevo import cli_compare as _compare_commands
 from heurevo import cli_engine as _engine_commands
+from heurevo import cli_reports as _report_commands
 from heurevo.errors import HeurevoError
 from heurevo.stop_signals import install_stop_signals
 
@@ -162,6 +163,7 @@ def bench_evolve(
 
 _engine_commands.register(app)
 _compare_commands.register(app)
+_report_commands.register(app)
 
 
 def main() -> None:

@@ -55,10 +55,13 @@ def build_suite(name: str, problem: str, cache_dir: Path) -> Suite:
     folder = Path(name).expanduser()
     if folder.is_dir():
         return suite_from_folder(folder, problem)
-    if name not in SUITES:
+    from heurevo.benchmarks.user_suites import find_user_suite
+
+    user = find_user_suite(name)  # suites added with `heurevo suite add` come first
+    if user is None and name not in SUITES:
         raise ConfigError(f"unknown suite '{name}'; known: {', '.join(SUITES.names())} "
                           "(or give a folder of instance files)", key="suite.name")
-    suite = SUITES.get(name)(cache_dir / name)
+    suite = user.suite() if user is not None else SUITES.get(name)(cache_dir / name)
     if suite.problem != problem:
         raise ConfigError(f"suite '{name}' is for problem '{suite.problem}', not '{problem}'",
                           key="suite.name")

@@ -1,0 +1,392 @@
+"""Leaderboards: several heuristic sets on every instance and seed of a suite, through the sandbox.
+
+Every entry (the default heuristics, a run's reported best, a heuristics file) runs each instance
+with each run seed in sandboxed workers under the same step budget, and every solution is
+verified independently (:class:`~heurevo.engine.evaluate.StagedEvaluator`). Runs are cached by
+content (:mod:`heurevo.benchmarks.result_cache`), so adding an entry runs only that entry.
+
+Per entry the board reports the mean gap to the reference (the suite's reference value, else the
+best objective any entry found) ± its standard deviation, AutoPBO's ``avg_score`` (the problem's
+score against the best known value: PBO ``(best + 1) / (found + 1)`` on the shifted objective,
+TSP ``best / length``; 0 when no solution), ``#win`` (instances where the entry's mean objective
+is the best), feasible runs, mean solver time, and a paired two-sided Wilcoxon signed-rank test
+of its per-run scores against the first entry's.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from heurevo.benchmarks.result_cache import (
+    CacheKey,
+    ResultCache,
+    RunResult,
+    file_hash,
+    solver_fingerprint,
+)
+from heurevo.benchmarks.suites import SplitInstance
+from heurevo.benchmarks.tables import Column, TableData
+from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
+from heurevo.errors import ConfigError, HeurevoError
+from heurevo.populations.records import Candidate
+from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS, get_problem
+from heurevo.stats import mean_ci, paired_test
+
+#: Objectives this close (relative) count as equal when deciding wins.
+WIN_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A heuristic set on the board: one candidate, or one per run seed (an ablation's runs)."""
+
+    label: str
+    candidates: tuple[Candidate, ...]
+
+    def candidate(self, seed_index: int) -> Candidate:
+        """The candidate that runs seed number ``seed_index``."""
+        return self.candidates[seed_index % len(self.candidates)]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An instance's reference objective and where it came from."""
+
+    value: float | None
+    kind: str  # "optima.csv", "refs.csv", "best found", "none"
+
+
+@dataclass(frozen=True)
+class BoardSpec:
+    """What to run: instances of one problem, entries, seeds and the budget."""
+
+    suite: str
+    problem: str
+    instances: tuple[SplitInstance, ...]
+    entries: tuple[Entry, ...]
+    seeds: int = 5
+    budget_steps: int = 0  # 0 = the problem's default
+    first_seed: int = 1
+    workers: int = 2
+    timeout_s: float = 120.0
+    references: dict[str, float] | None = None  # known references by instance name
+    reference_kind: str = "refs.csv"
+
+
+@dataclass(frozen=True)
+class BoardRun:
+    """One (entry, instance, seed) result."""
+
+    entry: str
+    instance: str
+    seed: int
+    result: RunResult
+    cached: bool
+
+
+@dataclass(frozen=True)
+class EntryStats:
+    """An entry's row of the board."""
+
+    label: str
+    gap_mean: float | None  # percent, over solved runs
+    gap_std: float | None
+    avg_score: float
+    wins: int
+    solved: int
+    runs: int
+    mean_seconds: float
+    p_value: float | None  # paired Wilcoxon vs the first entry (None for the first)
+    failures: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """The board: its runs, references and per-entry statistics."""
+
+    spec: BoardSpec
+    runs: tuple[BoardRun, ...]
+    references: dict[str, Reference]
+    stats: tuple[EntryStats, ...]
+
+    @property
+    def budget_steps(self) -> int:
+        """Steps per run."""
+        return self.spec.budget_steps
+
+    @property
+    def evaluated(self) -> int:
+        """Runs executed by this call (the rest came from the cache)."""
+        return sum(not r.cached for r in self.runs)
+
+    def run(self, entry: str, instance: str, seed: int) -> RunResult:
+        """One run's result."""
+        return self._index()[(entry, instance, seed)]
+
+    def _index(self) -> dict[tuple[str, str, int], RunResult]:
+        return {(r.entry, r.instance, r.seed): r.result for r in self.runs}
+
+
+# --- entries -----------------------------------------------------------------------------
+def default_entry(problem: str) -> Entry:
+    """The problem's default heuristics."""
+    slots = get_problem(problem).slots()
+    return Entry("default", (Candidate.new(problem, {n: s.default_source for n, s in slots.items()},
+                                           operator="default", proposer="default"),))
+
+
+def resolve_entry(spec: str, problem: str) -> Entry:
+    """``default``, a run folder (its reported best) or a heuristics ``.py`` file."""
+    from heurevo.engine.session import STORE_FILE, run_best
+    from heurevo.solvers.compile import load_heuristics_file
+
+    if spec == "default":
+        return default_entry(problem)
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        if not (path / STORE_FILE).is_file():
+            raise ConfigError(f"{path} is not a run folder (no {STORE_FILE})", key="--entry")
+        cand = run_best(path)[0]
+        if cand.problem != problem:
+            raise ConfigError(f"run {path} evolved {cand.problem} heuristics, the suite is {problem}",
+                              key="--entry")
+        return Entry(path.name, (cand,))
+    if path.is_file() and path.suffix == ".py":
+        slots = get_problem(problem).slots()
+        sources = {n: s.default_source for n, s in slots.items()}
+        sources.update(load_heuristics_file(str(path), slots))
+        return Entry(path.stem, (Candidate.new(problem, sources, operator="file", proposer="file"),))
+    raise ConfigError(f"'{spec}' is neither 'default', a run folder nor a .py heuristics file",
+                      key="--entry")
+
+
+def unique_labels(entries: Sequence[Entry]) -> tuple[Entry, ...]:
+    """The entries with duplicate labels numbered (``best``, ``best#2``)."""
+    seen: dict[str, int] = {}
+    out = []
+    for e in entries:
+        n = seen.get(e.label, 0) + 1
+        seen[e.label] = n
+        out.append(e if n == 1 else replace(e, label=f"{e.label}#{n}"))
+    return tuple(out)
+
+
+# --- running -------------------------------------------------------------------------------
+class _SelfScoringEvaluator(StagedEvaluator):
+    """A staged evaluator that runs no default baseline: the leaderboard scores runs itself."""
+
+    def baseline(self, split: str) -> dict[str, float | None]:
+        """No reference objectives (the board compares entries against each other)."""
+        return {i.name: None for i in self.splits[split]}
+
+
+def _run_result(evaluation: Any) -> RunResult:
+    if evaluation.ok and evaluation.instances:
+        r = evaluation.instances[0]
+        return RunResult("ok", r.objective if r.feasible else None, r.feasible, r.verified,
+                         r.steps, r.seconds)
+    return RunResult(evaluation.status.value, None, False, False, 0, 0.0,
+                     (evaluation.error or evaluation.status.value)[:500])
+
+
+Progress = Callable[[int, int], None]  # (done, total) of the runs this call executes
+
+
+def run_board(spec: BoardSpec, cache: ResultCache, work_dir: Path,
+              progress: Progress | None = None) -> Leaderboard:
+    """Run every uncached (entry, instance, seed) in sandboxed workers, then compute the board."""
+    if spec.seeds < 1:
+        raise HeurevoError(f"--seeds must be >= 1, got {spec.seeds}")
+    if not spec.entries:
+        raise HeurevoError("a leaderboard needs at least one --entry")
+    budget = spec.budget_steps or DEFAULT_BUDGET_STEPS[spec.problem]
+    spec = replace(spec, budget_steps=budget)
+    solver = solver_fingerprint()
+    hashes = {i.name: file_hash(i.path) for i in spec.instances}
+    seeds = [spec.first_seed + k for k in range(spec.seeds)]
+    keys = {(e.label, i.name, s): CacheKey(e.candidate(k).id, hashes[i.name], s, budget, solver)
+            for e in spec.entries for i in spec.instances for k, s in enumerate(seeds)}
+    found = {k: cache.get(key) for k, key in keys.items()}
+    todo = [k for k, v in found.items() if v is None]
+    fresh = _execute(spec, todo, keys, cache, work_dir, progress) if todo else {}
+    runs = tuple(BoardRun(e, i, s, found[(e, i, s)] or fresh[(e, i, s)], (e, i, s) not in fresh)
+                 for (e, i, s) in keys)
+    return summarise(spec, runs)
+
+
+def _execute(spec: BoardSpec, todo: list[tuple[str, str, int]], keys: dict[tuple[str, str, int], CacheKey],
+             cache: ResultCache, work_dir: Path, progress: Progress | None) -> dict[tuple[str, str, int], RunResult]:
+    entries = {e.label: e for e in spec.entries}
+    seeds = [spec.first_seed + k for k in range(spec.seeds)]
+    config = EvaluationConfig(budget_steps=spec.budget_steps, timeout_s=spec.timeout_s,
+                              workers=spec.workers, smoke=False, minibatch=0, full=True,
+                              early_stop_ratio=0.0)
+    splits = {i.name: [i] for i in spec.instances}
+    first = _SelfScoringEvaluator(spec.problem, splits, config, seeds[0], work_dir)
+    evaluators = {seeds[0]: first} | {s: _SelfScoringEvaluator(spec.problem, splits, config, s, work_dir,
+                                                               pool=first.pool) for s in seeds[1:]}
+    out: dict[tuple[str, str, int], RunResult] = {}
+    lock = threading.Lock()
+
+    def one(item: tuple[str, str, int]) -> None:
+        label, instance, seed = item
+        cand = entries[label].candidate(seeds.index(seed))
+        result = _run_result(evaluators[seed].evaluate(cand, instance))
+        cache.put(keys[item], result)
+        with lock:
+            out[item] = result
+            if progress is not None:
+                progress(len(out), len(todo))
+
+    try:
+        with ThreadPoolExecutor(max_workers=spec.workers) as pool:
+            list(pool.map(one, todo))
+    finally:
+        first.close()
+    return out
+
+
+# --- statistics ----------------------------------------------------------------------------
+def _gap(objective: float, reference: float) -> float:
+    """Percent above the reference (objectives are minimised)."""
+    return 100.0 * (objective - reference) / max(1.0, abs(reference))
+
+
+def summarise(spec: BoardSpec, runs: tuple[BoardRun, ...]) -> Leaderboard:
+    """References, scores, wins and paired tests of the board's runs."""
+    adapter = get_problem(spec.problem)
+    paths = {i.name: i.path for i in spec.instances}
+    known = spec.references or {}
+    best: dict[str, float] = {}
+    for r in runs:
+        if r.result.solved:
+            best[r.instance] = min(best.get(r.instance, float("inf")), float(r.result.objective))  # type: ignore[arg-type]
+    references: dict[str, Reference] = {}
+    for name in paths:
+        if known.get(name) is not None:
+            references[name] = Reference(known[name], spec.reference_kind)
+        else:
+            references[name] = Reference(best.get(name), "best found" if name in best else "none")
+    best_known = {n: min(v for v in (best.get(n), references[n].value) if v is not None)
+                  for n in paths if n in best or references[n].value is not None}
+    loaded: dict[str, Any] = {}
+
+    def score(r: BoardRun) -> float:
+        if not r.result.solved or r.instance not in best_known:
+            return 0.0
+        if r.instance not in loaded:
+            loaded[r.instance] = adapter.load(Path(paths[r.instance]))
+        return adapter.score(loaded[r.instance], r.result.objective, True, best_known[r.instance])
+
+    scores = {(r.entry, r.instance, r.seed): score(r) for r in runs}
+    labels = [e.label for e in spec.entries]
+    means = _mean_objectives(runs)
+    stats = []
+    pairs = sorted({(r.instance, r.seed) for r in runs})
+    for label in labels:
+        mine = [r for r in runs if r.entry == label]
+        gaps = [_gap(float(r.result.objective), references[r.instance].value)  # type: ignore[arg-type]
+                for r in mine if r.result.solved and references[r.instance].value is not None]
+        gap = mean_ci(gaps) if gaps else None
+        wins = 0
+        for name in paths:
+            vals = [v for (lab, inst), v in means.items() if inst == name and v is not None]
+            m = means.get((label, name))
+            if m is not None and vals and m <= min(vals) + WIN_TOLERANCE * max(1.0, abs(min(vals))):
+                wins += 1
+        failures: dict[str, int] = {}
+        for r in mine:
+            if r.result.status != "ok":
+                failures[r.result.status] = failures.get(r.result.status, 0) + 1
+        p_value = None
+        if label != labels[0]:
+            a = [scores[(label, i, s)] for i, s in pairs]
+            b = [scores[(labels[0], i, s)] for i, s in pairs]
+            p_value = paired_test(a, b, alternative="two-sided").p_value
+        stats.append(EntryStats(
+            label, gap.mean if gap else None, gap.std if gap else None,
+            statistics.fmean(scores[(label, i, s)] for i, s in pairs), wins,
+            sum(r.result.solved for r in mine), len(mine),
+            statistics.fmean(r.result.seconds for r in mine), p_value, failures))
+    return Leaderboard(spec, runs, references, tuple(stats))
+
+
+def _mean_objectives(runs: tuple[BoardRun, ...]) -> dict[tuple[str, str], float | None]:
+    """Mean objective per (entry, instance) over seeds; None when any seed found no solution."""
+    grouped: dict[tuple[str, str], list[float | None]] = {}
+    for r in runs:
+        grouped.setdefault((r.entry, r.instance), []).append(
+            float(r.result.objective) if r.result.solved else None)  # type: ignore[arg-type]
+    return {k: None if any(v is None for v in vals) else statistics.fmean(vals)  # type: ignore[misc]
+            for k, vals in grouped.items()}
+
+
+# --- renderings ----------------------------------------------------------------------------
+def _num(x: float | None, digits: int = 3) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def board_table(board: Leaderboard) -> TableData:
+    """One row per entry: gap, avg_score, #win, solved, time, p-value."""
+    rows = []
+    for s in board.stats:
+        gap = "—" if s.gap_mean is None else f"{s.gap_mean:.3f} ± {s.gap_std:.3f}"
+        fails = ", ".join(f"{k} {v}" for k, v in sorted(s.failures.items())) or ""
+        rows.append((s.label, gap, f"{s.avg_score:.4f}", str(s.wins), f"{s.solved}/{s.runs}",
+                     f"{s.mean_seconds:.3f}", "—" if s.p_value is None else f"{s.p_value:.3g}", fails))
+    kinds = sorted({r.kind for r in board.references.values()})
+    spec = board.spec
+    caption = (f"{len(spec.instances)} instances × {spec.seeds} seeds at {board.budget_steps} steps; "
+               f"every solution verified; reference: {', '.join(kinds)}; p: paired two-sided "
+               f"Wilcoxon of per-run scores vs {spec.entries[0].label}")
+    cols = (Column("entry", "left"), Column("gap % ± std"), Column("avg_score"), Column("#win"),
+            Column("solved"), Column("mean s"), Column("p vs first"), Column("failures", "left"))
+    return TableData(f"leaderboard: {spec.suite} ({spec.problem})", cols, tuple(rows), caption)
+
+
+def per_instance_table(board: Leaderboard) -> TableData:
+    """One row per instance: the reference and each entry's mean objective over seeds."""
+    means = _mean_objectives(board.runs)
+    labels = [e.label for e in board.spec.entries]
+    rows = []
+    for inst in board.spec.instances:
+        ref = board.references[inst.name]
+        rows.append((inst.name, _fmt_obj(ref.value), ref.kind,
+                     *(_fmt_obj(means.get((lab, inst.name))) for lab in labels)))
+    cols = (Column("instance", "left"), Column("reference"), Column("kind", "left"),
+            *(Column(lab) for lab in labels))
+    return TableData("mean objective per instance (lower is better; — = a seed found no solution)",
+                     cols, tuple(rows))
+
+
+def _fmt_obj(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
+
+
+def board_json(board: Leaderboard, per_instance: bool = False) -> dict[str, Any]:
+    """The board as JSON-ready data (``p_value`` per entry; runs when ``per_instance``)."""
+    spec = board.spec
+    out: dict[str, Any] = {
+        "suite": spec.suite, "problem": spec.problem, "budget_steps": board.budget_steps,
+        "seeds": spec.seeds, "instances": len(spec.instances), "evaluated": board.evaluated,
+        "reused": len(board.runs) - board.evaluated,
+        "entries": [{"label": s.label, "gap_mean": s.gap_mean, "gap_std": s.gap_std,
+                     "avg_score": s.avg_score, "wins": s.wins, "solved": s.solved, "runs": s.runs,
+                     "mean_seconds": s.mean_seconds, "p_value": s.p_value, "failures": s.failures}
+                    for s in board.stats],
+        "references": {k: {"value": v.value, "kind": v.kind} for k, v in board.references.items()},
+    }
+    if per_instance:
+        out["runs"] = [{"entry": r.entry, "instance": r.instance, "seed": r.seed,
+                        "status": r.result.status, "objective": r.result.objective,
+                        "verified": r.result.verified, "seconds": r.result.seconds,
+                        "cached": r.cached} for r in board.runs]
+    return out

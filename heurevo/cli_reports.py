@@ -1,0 +1,156 @@
+"""CLI commands for benchmark maintainers and paper authors: leaderboard, suites, suite add,
+report, runs, ablate (registered in heurevo.cli)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from heurevo.benchmarks.tables import TableData, print_table, to_csv, to_html, to_markdown, to_text
+
+console = Console()
+err_console = Console(stderr=True)
+Format = Literal["table", "md", "csv", "html", "json", "text"]
+
+
+def default_cache_path() -> Path:
+    """The leaderboard's result cache (beside the generated suites)."""
+    from heurevo.engine.session import suite_cache_dir
+
+    return suite_cache_dir().parent / "leaderboard.sqlite"
+
+
+def emit(tables: list[TableData], fmt: str) -> None:
+    """Print tables in ``fmt`` (table: rich on a terminal, aligned text in a pipe)."""
+    render = {"md": to_markdown, "csv": to_csv, "html": to_html, "text": to_text}
+    for i, t in enumerate(tables):
+        if fmt == "table":
+            print_table(console, t)
+        else:
+            console.file.write(("\n" if i else "") + render[fmt](t))
+    console.file.flush()
+
+
+def progress_bar(description: str) -> Progress:
+    """A progress bar with ETA on stderr (it disappears when done)."""
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                    console=err_console, transient=True)
+
+
+def leaderboard_command(
+    suite: Annotated[str, typer.Option("--suite", help="Suite name (`heurevo suites`) or a folder of instance files.")],
+    entry: Annotated[list[str], typer.Option("--entry", help="default, a run folder (its best) or a heuristics .py file; repeat. The first is the one the others are tested against.")],
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Run seeds per instance (1, 2, ...).")] = 5,
+    steps: Annotated[int, typer.Option("--steps", min=0, help="Step budget per run (0: the problem's default).")] = 0,
+    split: Annotated[str | None, typer.Option("--split", help="Only this split of a user suite: train, validation or test.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, text, md, csv, html or json.")] = "table",
+    per_instance: Annotated[bool, typer.Option("--per-instance", help="Also the mean objective of every entry per instance.")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Sandboxed worker processes.")] = 2,
+    timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds per run before the worker is killed.")] = 120.0,
+    cache: Annotated[Path | None, typer.Option("--cache", help="SQLite result cache (default: beside the generated suites).")] = None,
+) -> None:
+    """Every entry on every instance and seed (sandboxed, verified): gap, avg_score, #win, p-values."""
+    import tempfile
+
+    from heurevo.benchmarks.leaderboard import (
+        BoardSpec,
+        board_json,
+        board_table,
+        per_instance_table,
+        resolve_entry,
+        run_board,
+        unique_labels,
+    )
+    from heurevo.benchmarks.result_cache import ResultCache
+    from heurevo.benchmarks.user_suites import board_suite
+    from heurevo.errors import HeurevoError
+
+    if fmt not in ("table", "text", "md", "csv", "html", "json"):
+        raise HeurevoError(f"--format: unknown format '{fmt}' (table, text, md, csv, html, json)")
+    chosen = board_suite(suite, split)
+    entries = unique_labels([resolve_entry(e, chosen.suite.problem) for e in entry])
+    spec = BoardSpec(chosen.suite.name, chosen.suite.problem, chosen.suite.instances, entries,
+                     seeds=seeds, budget_steps=steps, workers=workers, timeout_s=timeout_s,
+                     references=chosen.references, reference_kind=chosen.reference_kind)
+    store = ResultCache(cache or default_cache_path())
+    try:
+        with progress_bar(f"leaderboard {spec.suite}") as bar, \
+                tempfile.TemporaryDirectory(prefix="heurevo-board-") as work:
+            task = bar.add_task(f"leaderboard {spec.suite}", total=None)
+
+            def tick(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            board = run_board(spec, store, Path(work), tick)
+    finally:
+        store.close()
+    if fmt == "json":
+        print(json.dumps(board_json(board, per_instance), indent=1))
+        return
+    tables = [board_table(board)] + ([per_instance_table(board)] if per_instance else [])
+    emit(tables, fmt)
+    err_console.print(f"{board.evaluated} runs evaluated, {len(board.runs) - board.evaluated} "
+                      "from the cache", highlight=False)
+
+
+def suites_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, text, md or csv.")] = "table",
+) -> None:
+    """List named suites (built-in and added) with sizes, splits and reference kinds."""
+    from heurevo.benchmarks.user_suites import list_suites
+
+    rows = list_suites()
+    if as_json:
+        print(json.dumps([r.__dict__ for r in rows], indent=1))
+        return
+    from heurevo.benchmarks.tables import Column
+
+    table = TableData("suites", (Column("name", "left"), Column("problem", "left"), Column("instances"),
+                                 Column("splits", "left"), Column("references", "left"),
+                                 Column("description", "left")),
+                      tuple((r.name, r.problem, str(r.instances), r.splits, r.references,
+                             r.description) for r in rows))
+    emit([table], fmt)
+
+
+def suite_add_command(
+    name: Annotated[str, typer.Argument(help="Name of the new suite.")],
+    folder: Annotated[Path, typer.Argument(help="Folder of .opb/.wbo/.tsp files.")],
+    refs: Annotated[Path | None, typer.Option("--refs", help="CSV of reference values (columns file/name and reference/optimum/...).")] = None,
+    split: Annotated[str, typer.Option("--split", help="train:validation[:test] ratio.")] = "1:1",
+    by: Annotated[str, typer.Option("--by", help="family (split within each family) or none.")] = "family",
+) -> None:
+    """Add a folder of instances as a named suite (stored in the settings folder)."""
+    from heurevo.benchmarks.user_suites import add_user_suite, settings_dir
+    from heurevo.errors import ConfigError
+
+    if by not in ("family", "none"):
+        raise ConfigError(f"'{by}' is not family or none", key="--by")
+    suite = add_user_suite(name, folder, refs, split, by)  # type: ignore[arg-type]
+    sizes = ", ".join(f"{k} {len(v)}" for k, v in suite.splits.items())
+    console.print(f"suite {name}: {len(suite.instances)} {suite.problem} instances ({sizes}), "
+                  f"{len(suite.references)} reference values; stored in {settings_dir()}",
+                  highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the leaderboard and suite commands to the CLI."""
+    app.command("leaderboard")(leaderboard_command)
+    app.command("suites")(suites_command)
+    suite_app = typer.Typer(help="Manage user suites.", no_args_is_help=True)
+    suite_app.command("add")(suite_add_command)
+    app.add_typer(suite_app, name="suite")
