@@ -35,4 +35,9 @@ def test_bench_runs_every_seed_and_reports_the_median(tmp_path) -> None:
         assert row["steps"] == 3000
     saved = json.loads(out.read_text())
     assert saved["seeds"] == 3 and [r["file"] for r in saved["rows"]] == [r["file"] for r in rows]
-    assert "3 seeds best / median" in text.getvalue()
+    printed = text.getvalue()
+    assert "3 seeds best / median" in printed
+    # no NuPBO values for generated instances: no verdict, and no mean over nothing
+    assert all(r["vs_nupbo"] == "—" for r in rows)
+    assert "better" not in printed and "nan" not in printed and "over 0 instances" not in printed
+    assert "no instance has a NuPBO reference" in printed

@@ -21,11 +21,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from heurevo.benchmarks import pbo_references as refs
 from heurevo.benchmarks.formats.opb import read_pb
 from heurevo.benchmarks.shared_data import shared_data_dir
+from heurevo.benchmarks.tables import Column, TableData, print_table
 from heurevo.solvers.solve import SolveOptions
 
 
@@ -64,10 +64,11 @@ def median_objective(objectives: list[int | None]) -> int | None:
 
 
 def _compare(ours: int | None, theirs: int | None) -> str:
-    if ours is None:
-        return "none" if theirs is None else "worse"
+    """better / equal / worse than NuPBO's value; "—" where NuPBO has none (no verdict)."""
     if theirs is None:
-        return "better"
+        return "—"
+    if ours is None:
+        return "worse"
     return "better" if ours < theirs else "equal" if ours == theirs else "worse"
 
 
@@ -126,8 +127,8 @@ def run_pbo_bench(data: Path | None, steps: int | None, time_s: float, seed: int
                 row["cpsat"] = refs.solve_cpsat(formula, wall).objective
             rows.append(row)
             progress.advance(task)
-    console.print(_table(rows, use, steps, time_s, seeds))
-    console.print(_summary(rows, timings, seeds))
+    print_table(console, _table(rows, use, steps, time_s, seeds))
+    console.print(_summary(rows, timings, seeds), highlight=False)
     if out is not None:
         out.write_text(json.dumps({"rows": rows, "timings": timings, "time_s": time_s,
                                    "steps": steps, "seed": seed, "seeds": seeds}, indent=1))
@@ -142,20 +143,15 @@ def _fmt(x: Any) -> str:
 
 
 def _table(rows: list[dict[str, Any]], use: dict[str, bool], steps: int | None,
-           time_s: float, seeds: int = 1) -> Table:
+           time_s: float, seeds: int = 1) -> TableData:
     budget = f"{steps} flips" if steps else f"{time_s:g} s"
-    table = Table(title=f"PBO: heurevo default slots at {budget} vs NuPBO (C++) and references")
-    for col in ("instance", "flips/s", "×NuPBO", "objective", "NuPBO 60s", "vs NuPBO",
-                "reference", "status"):
-        table.add_column(col, justify="left" if col == "instance" else "right",
-                         overflow="fold")
+    names = ["instance", "flips/s", "×NuPBO", "objective", "NuPBO 60s", "vs NuPBO", "reference",
+             "status"]
     if seeds > 1:
-        table.add_column(f"{seeds} seeds best / median", justify="right", overflow="fold")
-    if use["scip"]:
-        table.add_column("SCIP", justify="right")
-    if use["cpsat"]:
-        table.add_column("CP-SAT", justify="right")
-    colour = {"better": "green", "equal": "green", "worse": "red", "none": "dim"}
+        names.append(f"{seeds} seeds best / median")
+    names += [n for n, key in (("SCIP", "scip"), ("CP-SAT", "cpsat")) if use[key]]
+    colour = {"better": "green", "equal": "green", "worse": "red", "—": "dim"}
+    table_rows = []
     for r in rows:
         ratio = r["flips_per_s"] / r["nupbo_flips_per_s"] if r["nupbo_flips_per_s"] else None
         name = r["file"].removeprefix("miplib_").removeprefix("normalized-").removesuffix(".opb")
@@ -172,21 +168,28 @@ def _table(rows: list[dict[str, Any]], use: dict[str, bool], steps: int | None,
             cells.append(_fmt(r.get("scip")))
         if use["cpsat"]:
             cells.append(_fmt(r.get("cpsat")))
-        table.add_row(*cells)
-    return table
+        table_rows.append(tuple(cells))
+    columns = tuple(Column(n, "left" if n == "instance" else "right") for n in names)
+    return TableData(f"PBO: heurevo default slots at {budget} vs NuPBO (C++) and references",
+                     columns, tuple(table_rows))
 
 
 def _summary(rows: list[dict[str, Any]], timings: dict[str, float], seeds: int = 1) -> str:
     ratios = [r["flips_per_s"] / r["nupbo_flips_per_s"] for r in rows
               if r["nupbo_flips_per_s"] and r["flips_per_s"]]
-    geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios)) if ratios else float("nan")
+    if ratios:
+        geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
+        rate = f"flip rate vs NuPBO: geometric mean ×{geo:.2f} over {len(ratios)} instances"
+    else:
+        rate = "flip rate vs NuPBO: no instance has a NuPBO reference"
     judged = [r for r in rows if r["nupbo_60s"] is not None]
     good = sum(r["vs_nupbo"] in ("better", "equal") for r in judged)
     at_ref = sum(str(r["objective"]) == r["reference"] for r in rows)
     med = sum(r.get("median_vs_nupbo") in ("better", "equal") for r in judged)
     over_seeds = f" (median of {seeds} seeds: {med}/{len(judged)})" if seeds > 1 else ""
-    return (f"flip rate vs NuPBO: geometric mean ×{geo:.2f} over {len(ratios)} instances; "
-            f"objective equal or better than NuPBO 60 s on {good}/{len(judged)}{over_seeds}; "
+    verdict = (f"objective equal or better than NuPBO 60 s on {good}/{len(judged)}{over_seeds}"
+               if judged else "no NuPBO objective to compare with")
+    return (f"{rate}; {verdict}; "
             f"at the reference value on {at_ref}/{len(rows)}\n"
             f"kernel load {timings['kernel_load_s']:.2f} s, default slots compile "
             f"{timings['default_slots_s']:.2f} s, one slot swap {timings['slot_swap_s']:.3f} s")

@@ -27,6 +27,8 @@ SPLITS = ("train", "validation", "test")
 #: CSV columns naming the instance, and holding its reference objective, in the order tried.
 NAME_COLUMNS = ("file", "name", "instance")
 VALUE_COLUMNS = ("reference", "reference_obj", "optimal_length", "optimum", "objective", "value")
+#: Cells that say an instance has no reference objective.
+NO_VALUE = ("", "-", "—", "none", "unknown", "infeasible", "unsat", "unsatisfiable")
 GroupBy = Literal["family", "none"]
 
 
@@ -100,7 +102,7 @@ def read_references(path: Path) -> dict[str, float]:
         out: dict[str, float] = {}
         for lineno, row in enumerate(reader, start=2):
             text = (row.get(value_col) or "").strip()
-            if not text:
+            if text.lower() in NO_VALUE:
                 continue
             try:
                 value = float(text)
@@ -160,9 +162,10 @@ def split_names(names: list[str], ratio: tuple[int, ...], by: GroupBy) -> dict[s
     total = sum(ratio)
     for group in groups.values():
         ordered = sorted(group, key=lambda n: hashlib.sha256(n.encode()).hexdigest())
-        start = 0
+        start = cumulative = 0
         for k, split in enumerate(out):
-            end = len(ordered) if k == len(ratio) - 1 else start + round(len(ordered) * ratio[k] / total)
+            cumulative += ratio[k]
+            end = round(len(ordered) * cumulative / total)
             out[split] += ordered[start:end]
             start = end
     return {s: tuple(sorted(v)) for s, v in out.items()}
