@@ -61,6 +61,7 @@ def leaderboard_command(
     workers: Annotated[int, typer.Option("--workers", min=1, help="Sandboxed worker processes.")] = 2,
     timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds per run before the worker is killed.")] = 120.0,
     cache: Annotated[Path | None, typer.Option("--cache", help="SQLite result cache (default: beside the generated suites).")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write the entries' performance profile here (.png or .svg).")] = None,
 ) -> None:
     """Every entry on every instance and seed (sandboxed, verified): gap, avg_score, #win, p-values."""
     import tempfile
@@ -97,6 +98,11 @@ def leaderboard_command(
             board = run_board(spec, store, Path(work), tick)
     finally:
         store.close()
+    if plot is not None:
+        from heurevo.benchmarks.plots import profile_figure, save
+
+        save(profile_figure(board), plot)
+        err_console.print(f"performance profile: {plot}", highlight=False)
     if fmt == "json":
         print(json.dumps(board_json(board, per_instance), indent=1))
         return

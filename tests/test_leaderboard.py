@@ -137,9 +137,10 @@ def test_second_board_with_a_new_entry_runs_only_that_entry(tmp_path, monkeypatc
     assert two["evaluated"] == 0 and two["reused"] == 12  # the file's code is the default's
     # a changed heuristic is a new entry: only its 6 runs are evaluated
     tsp_file.write_text(slot.default_source + "\n# changed\n")
-    third = runner.invoke(app, [*base, "--entry", str(tsp_file)])
+    third = runner.invoke(app, [*base, "--entry", str(tsp_file), "--plot", str(tmp_path / "p.png")])
     assert third.exit_code == 0, third.output
     three = json.loads(third.stdout)
     assert three["evaluated"] == 6 and three["reused"] == 6
     assert {r["entry"] for r in three["runs"] if not r["cached"]} == {"slow_guide"}
     assert three["entries"][1]["p_value"] is not None
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"

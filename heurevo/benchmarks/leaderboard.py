@@ -114,6 +114,12 @@ class Leaderboard:
     runs: tuple[BoardRun, ...]
     references: dict[str, Reference]
     stats: tuple[EntryStats, ...]
+    scores: dict[tuple[str, str, int], float]  # (entry, instance, seed) → score vs the best known
+
+    @property
+    def seed_values(self) -> list[int]:
+        """The run seeds."""
+        return [self.spec.first_seed + k for k in range(self.spec.seeds)]
 
     @property
     def budget_steps(self) -> int:
@@ -314,7 +320,7 @@ def summarise(spec: BoardSpec, runs: tuple[BoardRun, ...]) -> Leaderboard:
             statistics.fmean(scores[(label, i, s)] for i, s in pairs), wins,
             sum(r.result.solved for r in mine), len(mine),
             statistics.fmean(r.result.seconds for r in mine), p_value, failures))
-    return Leaderboard(spec, runs, references, tuple(stats))
+    return Leaderboard(spec, runs, references, tuple(stats), scores)
 
 
 def _mean_objectives(runs: tuple[BoardRun, ...]) -> dict[tuple[str, str], float | None]:
