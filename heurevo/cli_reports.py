@@ -153,8 +153,73 @@ def suite_add_command(
                   highlight=False)
 
 
+def report_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+    out: Annotated[Path | None, typer.Option("--out", help="HTML file to write (default: RUN_DIR/report.html).")] = None,
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds of the best-vs-default leaderboard.")] = 3,
+    test_suite: Annotated[str | None, typer.Option("--test-suite", help="Held-out suite for a second leaderboard (default: the problem's held-out suite; 'none' to skip).")] = None,
+    leaderboard: Annotated[bool, typer.Option("--leaderboard/--no-leaderboard", help="Run best vs default (sandboxed, cached).")] = True,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Sandboxed worker processes.")] = 2,
+    cache: Annotated[Path | None, typer.Option("--cache", help="Leaderboard result cache.")] = None,
+) -> None:
+    """One self-contained HTML page about a run: verdict, budgets, plots, best heuristics, failures."""
+    import tempfile
+
+    from heurevo.benchmarks.report import ReportOptions, build_report
+    from heurevo.benchmarks.result_cache import ResultCache
+    from heurevo.cli_compare import HELDOUT_SUITES
+    from heurevo.config import load_toml
+    from heurevo.engine.run_config import RunConfig
+    from heurevo.engine.session import CONFIG_FILE, open_run_store
+
+    open_run_store(run_dir).close()  # a clear error when this is not a run folder
+    problem = load_toml(RunConfig, run_dir / CONFIG_FILE).problem
+    held_out = HELDOUT_SUITES.get(problem) if test_suite is None else \
+        None if test_suite == "none" else test_suite
+    options = ReportOptions(seeds=seeds, workers=workers, test_suite=held_out,
+                            leaderboard=leaderboard)
+    target = out or run_dir / "report.html"
+    store = ResultCache(cache or default_cache_path())
+    try:
+        with err_console.status("running best vs default and drawing the plots..."), \
+                tempfile.TemporaryDirectory(prefix="heurevo-report-") as work:
+            page = build_report(run_dir, options, store, Path(work))
+    finally:
+        store.close()
+    target.write_text(page, encoding="utf-8")
+    console.print(f"wrote {target}", highlight=False)
+
+
+def runs_command(
+    folder: Annotated[Path | None, typer.Argument(help="Folder of run folders (default: the settings' runs folder).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="table, text, md or csv.")] = "table",
+) -> None:
+    """List runs with status, best train fitness, validation fitness and verdict."""
+    from heurevo.benchmarks.report import list_runs
+    from heurevo.benchmarks.tables import Column
+    from heurevo.config import load_settings
+
+    rows = list_runs(folder or load_settings().runs_dir)
+    if as_json:
+        print(json.dumps([r.__dict__ for r in rows], indent=1))
+        return
+
+    def num(x: float | None) -> str:
+        return "—" if x is None or x == float("-inf") else f"{x:.4f}"
+
+    table = TableData("runs", (Column("run", "left"), Column("status", "left"), Column("problem", "left"),
+                               Column("evaluations"), Column("best train"), Column("validation"),
+                               Column("verdict", "left")),
+                      tuple((r.name, r.status, r.problem, str(r.evaluations), num(r.best_train),
+                             num(r.validation), r.verdict) for r in rows))
+    emit([table], fmt)
+
+
 def register(app: typer.Typer) -> None:
-    """Add the leaderboard and suite commands to the CLI."""
+    """Add the leaderboard, suite, report and runs commands to the CLI."""
+    app.command("report")(report_command)
+    app.command("runs")(runs_command)
     app.command("leaderboard")(leaderboard_command)
     app.command("suites")(suites_command)
     suite_app = typer.Typer(help="Manage user suites.", no_args_is_help=True)

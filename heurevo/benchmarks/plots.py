@@ -189,8 +189,8 @@ def convergence_figure(conv: Convergence, title: str = "convergence") -> Figure:
                        label="validation", zorder=3)
         ax.axhline(1.0, color="grey", lw=0.8, ls="--", label="default = 1")
         ax.set_xlabel(name)
-        ax.set_ylabel("fitness (1.0 = default)")
         ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("fitness (1.0 = default)")
     axes[0][0].legend(fontsize=8, loc="lower right")
     fig.suptitle(title)
     return fig
