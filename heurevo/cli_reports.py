@@ -216,10 +216,54 @@ def runs_command(
     emit([table], fmt)
 
 
+def ablate_command(
+    config_file: Annotated[Path, typer.Argument(help="Base run config TOML.")],
+    component: Annotated[list[str], typer.Option("--component", help="Component to switch off or sweep; repeat (see --list).")] = [],  # noqa: B006
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Evolutions per variant (seeds from the config's).")] = 5,
+    suite: Annotated[str | None, typer.Option("--suite", help="Where the variants' bests are compared (default: the problem's held-out suite).")] = None,
+    steps: Annotated[int, typer.Option("--steps", min=0, help="Step budget of the comparison (0: the runs' budget).")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the runs (default: runs/ablate-<config name>); finished runs are reused.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, text, md, csv, html or json.")] = "table",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Sandboxed workers of the comparison.")] = 2,
+    cache: Annotated[Path | None, typer.Option("--cache", help="Leaderboard result cache.")] = None,
+    list_components: Annotated[bool, typer.Option("--list", help="List the components and exit.")] = False,
+) -> None:
+    """Evolve with each component switched off (or a knob swept); leaderboard of the bests vs full."""
+    from heurevo.benchmarks.ablate import ABLATIONS, AblationSpec, run_ablation
+    from heurevo.benchmarks.leaderboard import board_json, board_table
+    from heurevo.benchmarks.result_cache import ResultCache
+    from heurevo.cli_compare import HELDOUT_SUITES
+    from heurevo.config import load_settings, load_toml
+    from heurevo.engine.run_config import RunConfig
+    from heurevo.errors import ConfigError
+
+    if list_components:
+        console.print(ABLATIONS.describe(), highlight=False, markup=False)
+        return
+    if not component:
+        raise ConfigError(f"give at least one --component ({', '.join(ABLATIONS.names())})",
+                          key="--component")
+    config = load_toml(RunConfig, config_file)
+    spec = AblationSpec(config, tuple(component), seeds,
+                        out or load_settings().runs_dir / f"ablate-{config_file.stem}",
+                        suite or HELDOUT_SUITES[config.problem], steps, workers)
+    store = ResultCache(cache or default_cache_path())
+    try:
+        board = run_ablation(spec, store, lambda label, seed: err_console.print(
+            f"evolving {label}, seed {seed} ({spec.out_dir / label})", highlight=False))
+    finally:
+        store.close()
+    if fmt == "json":
+        print(json.dumps(board_json(board), indent=1))
+    else:
+        emit([board_table(board)], fmt)
+
+
 def register(app: typer.Typer) -> None:
     """Add the leaderboard, suite, report and runs commands to the CLI."""
     app.command("report")(report_command)
     app.command("runs")(runs_command)
+    app.command("ablate")(ablate_command)
     app.command("leaderboard")(leaderboard_command)
     app.command("suites")(suites_command)
     suite_app = typer.Typer(help="Manage user suites.", no_args_is_help=True)
