@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,7 +22,8 @@ from heurevo.benchmarks.tables import TableData, print_table, to_csv, to_html, t
 
 console = Console()
 err_console = Console(stderr=True)
-Format = Literal["table", "md", "csv", "html", "json", "text"]
+#: Output formats of the table commands (json is handled by each command).
+FORMATS = ("table", "text", "md", "csv", "html", "json")
 
 
 def default_cache_path() -> Path:
@@ -32,8 +33,17 @@ def default_cache_path() -> Path:
     return suite_cache_dir().parent / "leaderboard.sqlite"
 
 
+def check_format(fmt: str) -> None:
+    """Refuse an unknown ``--format`` before any work is done."""
+    from heurevo.errors import ConfigError
+
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format '{fmt}' ({', '.join(FORMATS)})", key="--format")
+
+
 def emit(tables: list[TableData], fmt: str) -> None:
     """Print tables in ``fmt`` (table: rich on a terminal, aligned text in a pipe)."""
+    check_format(fmt)
     render = {"md": to_markdown, "csv": to_csv, "html": to_html, "text": to_text}
     for i, t in enumerate(tables):
         if fmt == "table":
@@ -77,10 +87,8 @@ def leaderboard_command(
     )
     from heurevo.benchmarks.result_cache import ResultCache
     from heurevo.benchmarks.user_suites import board_suite
-    from heurevo.errors import HeurevoError
 
-    if fmt not in ("table", "text", "md", "csv", "html", "json"):
-        raise HeurevoError(f"--format: unknown format '{fmt}' (table, text, md, csv, html, json)")
+    check_format(fmt)
     chosen = board_suite(suite, split)
     entries = unique_labels([resolve_entry(e, chosen.suite.problem) for e in entry])
     spec = BoardSpec(chosen.suite.name, chosen.suite.problem, chosen.suite.instances, entries,
@@ -120,7 +128,7 @@ def suites_command(
     from heurevo.benchmarks.user_suites import list_suites
 
     rows = list_suites()
-    if as_json:
+    if as_json or fmt == "json":
         print(json.dumps([r.__dict__ for r in rows], indent=1))
         return
     from heurevo.benchmarks.tables import Column
@@ -201,7 +209,7 @@ def runs_command(
     from heurevo.config import load_settings
 
     rows = list_runs(folder or load_settings().runs_dir)
-    if as_json:
+    if as_json or fmt == "json":
         print(json.dumps([r.__dict__ for r in rows], indent=1))
         return
 
@@ -237,6 +245,7 @@ def ablate_command(
     from heurevo.engine.run_config import RunConfig
     from heurevo.errors import ConfigError
 
+    check_format(fmt)
     if list_components:
         console.print(ABLATIONS.describe(), highlight=False, markup=False)
         return

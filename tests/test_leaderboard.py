@@ -144,3 +144,23 @@ def test_second_board_with_a_new_entry_runs_only_that_entry(tmp_path, monkeypatc
     assert {r["entry"] for r in three["runs"] if not r["cached"]} == {"slow_guide"}
     assert three["entries"][1]["p_value"] is not None
     assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_scores_are_cached_by_instance_content_so_a_cached_board_reads_no_instance(tmp_path) -> None:
+    from heurevo.benchmarks.leaderboard import Scorer
+    from heurevo.benchmarks.result_cache import file_hash
+
+    insts = _tsp_instances(tmp_path, 1)
+    spec = BoardSpec("t", "tsp", insts, (Entry("a", ()),), seeds=1, budget_steps=10)
+    cache = ResultCache(tmp_path / "c.sqlite")
+    hashes = {insts[0].name: file_hash(insts[0].path)}
+    first = Scorer(spec, cache, hashes, "solver")
+    assert first(insts[0].name, 120.0, 100.0) == pytest.approx(100 / 120)
+    assert list(first.loaded) == [insts[0].name]
+    second = Scorer(spec, cache, hashes, "solver")
+    assert second(insts[0].name, 120.0, 100.0) == pytest.approx(100 / 120)
+    assert second.loaded == {}  # from the cache
+    other_solver = Scorer(spec, cache, hashes, "changed")
+    other_solver(insts[0].name, 120.0, 100.0)
+    assert list(other_solver.loaded) == [insts[0].name]
+    cache.close()

@@ -78,3 +78,9 @@ def test_bad_inputs_name_the_file_line_and_key(folder, tmp_path) -> None:
         read_references(bad)
     result = CliRunner().invoke(app, ["suite", "add", "pbo-tiny", str(folder)])
     assert result.exit_code != 0 and "built-in" in str(result.exception)
+    board = CliRunner().invoke(app, ["leaderboard", "--suite", str(folder), "--entry", "default",
+                                     "--format", "bogus"])
+    assert isinstance(board.exception, ConfigError) and "--format" in str(board.exception)
+    split = CliRunner().invoke(app, ["leaderboard", "--suite", "pbo-tiny", "--entry", "default",
+                                     "--split", "test"])
+    assert isinstance(split.exception, ConfigError) and "only user suites" in str(split.exception)

@@ -223,7 +223,7 @@ def run_board(spec: BoardSpec, cache: ResultCache, work_dir: Path,
     fresh = _execute(spec, todo, keys, cache, work_dir, progress) if todo else {}
     runs = tuple(BoardRun(e, i, s, found[(e, i, s)] or fresh[(e, i, s)], (e, i, s) not in fresh)
                  for (e, i, s) in keys)
-    return summarise(spec, runs)
+    return summarise(spec, runs, Scorer(spec, cache, hashes, solver))
 
 
 def _execute(spec: BoardSpec, todo: list[tuple[str, str, int]], keys: dict[tuple[str, str, int], CacheKey],
@@ -259,14 +259,42 @@ def _execute(spec: BoardSpec, todo: list[tuple[str, str, int]], keys: dict[tuple
 
 
 # --- statistics ----------------------------------------------------------------------------
+class Scorer:
+    """The problem's score of an objective against a reference; loads instances only when needed.
+
+    With a cache, scores are remembered by instance content, so a board whose results all come
+    from the cache never reads an instance file.
+    """
+
+    def __init__(self, spec: BoardSpec, cache: ResultCache | None = None,
+                 hashes: dict[str, str] | None = None, solver: str = ""):
+        self.adapter = get_problem(spec.problem)
+        self.paths = {i.name: i.path for i in spec.instances}
+        self.cache, self.hashes, self.solver = cache, hashes or {}, solver
+        self.loaded: dict[str, Any] = {}
+
+    def __call__(self, instance: str, objective: float, reference: float) -> float:
+        key = (self.hashes.get(instance, ""), objective, reference, self.solver)
+        if self.cache is not None and key[0]:
+            known = self.cache.score(*key)
+            if known is not None:
+                return known
+        if instance not in self.loaded:
+            self.loaded[instance] = self.adapter.load(Path(self.paths[instance]))
+        value = float(self.adapter.score(self.loaded[instance], objective, True, reference))
+        if self.cache is not None and key[0]:
+            self.cache.put_score(*key, value)
+        return value
+
+
 def _gap(objective: float, reference: float) -> float:
     """Percent above the reference (objectives are minimised)."""
     return 100.0 * (objective - reference) / max(1.0, abs(reference))
 
 
-def summarise(spec: BoardSpec, runs: tuple[BoardRun, ...]) -> Leaderboard:
+def summarise(spec: BoardSpec, runs: tuple[BoardRun, ...], scorer: Scorer | None = None) -> Leaderboard:
     """References, scores, wins and paired tests of the board's runs."""
-    adapter = get_problem(spec.problem)
+    scorer = scorer or Scorer(spec)
     paths = {i.name: i.path for i in spec.instances}
     known = spec.references or {}
     best: dict[str, float] = {}
@@ -281,14 +309,11 @@ def summarise(spec: BoardSpec, runs: tuple[BoardRun, ...]) -> Leaderboard:
             references[name] = Reference(best.get(name), "best found" if name in best else "none")
     best_known = {n: min(v for v in (best.get(n), references[n].value) if v is not None)
                   for n in paths if n in best or references[n].value is not None}
-    loaded: dict[str, Any] = {}
 
     def score(r: BoardRun) -> float:
         if not r.result.solved or r.instance not in best_known:
             return 0.0
-        if r.instance not in loaded:
-            loaded[r.instance] = adapter.load(Path(paths[r.instance]))
-        return adapter.score(loaded[r.instance], r.result.objective, True, best_known[r.instance])
+        return scorer(r.instance, float(r.result.objective), best_known[r.instance])  # type: ignore[arg-type]
 
     scores = {(r.entry, r.instance, r.seed): score(r) for r in runs}
     labels = [e.label for e in spec.entries]

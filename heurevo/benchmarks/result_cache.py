@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS results (
   solver TEXT NOT NULL, status TEXT NOT NULL, objective REAL, feasible INTEGER NOT NULL,
   verified INTEGER NOT NULL, steps INTEGER NOT NULL, seconds REAL NOT NULL, error TEXT NOT NULL,
   created REAL NOT NULL, PRIMARY KEY (entry, instance, seed, budget, solver));
+CREATE TABLE IF NOT EXISTS scores (
+  instance TEXT NOT NULL, objective REAL NOT NULL, reference REAL NOT NULL, solver TEXT NOT NULL,
+  score REAL NOT NULL, PRIMARY KEY (instance, objective, reference, solver));
 """
 
 
@@ -107,6 +110,21 @@ class ResultCache:
                 (key.entry, key.instance, key.seed, key.budget, key.solver, result.status,
                  result.objective, int(result.feasible), int(result.verified), result.steps,
                  result.seconds, result.error, time.time()))
+
+    def score(self, instance: str, objective: float, reference: float, solver: str) -> float | None:
+        """A cached score of ``objective`` against ``reference`` on the instance (by content hash)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT score FROM scores WHERE instance=? AND objective=? AND reference=? AND solver=?",
+                (instance, objective, reference, solver)).fetchone()
+        return None if row is None else float(row[0])
+
+    def put_score(self, instance: str, objective: float, reference: float, solver: str,
+                  score: float) -> None:
+        """Remember a score (scoring loads the instance, which is slow for large files)."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?)",
+                             (instance, objective, reference, solver, score))
 
     def __len__(self) -> int:
         with self._lock:

@@ -21,7 +21,6 @@ from typing import Literal
 
 from heurevo.benchmarks.suites import SplitInstance, Suite
 from heurevo.errors import ConfigError
-from heurevo.solvers.problem import PROBLEMS, get_problem
 
 SPLITS = ("train", "validation", "test")
 #: CSV columns naming the instance, and holding its reference objective, in the order tried.
@@ -76,11 +75,10 @@ def _load_all() -> dict[str, dict[str, object]]:
 
 def problem_of(folder: Path) -> str:
     """The problem whose instance files the folder holds (exactly one kind)."""
-    found = set()
-    for name in PROBLEMS.names():
-        suffixes = get_problem(name).suffixes
-        if any(p.suffix.lower() in suffixes for p in folder.iterdir()):
-            found.add(name)
+    from heurevo.benchmarks.suites import SUFFIXES
+
+    found = {name for name, suffixes in SUFFIXES.items()
+             if any(p.suffix.lower() in suffixes for p in folder.iterdir())}
     if len(found) != 1:
         what = "no instance files" if not found else f"files of several problems ({sorted(found)})"
         raise ConfigError(f"{folder}: {what}", key="DIR")
