@@ -135,6 +135,13 @@ def test_second_board_with_a_new_entry_runs_only_that_entry(tmp_path, monkeypatc
     assert second.exit_code == 0, second.output
     two = json.loads(second.stdout)
     assert two["evaluated"] == 0 and two["reused"] == 12  # the file's code is the default's
+    doubled = runner.invoke(app, [*base, "--entry", str(tsp_file), "--cache", str(tmp_path / "b2.sqlite")])
+    assert doubled.exit_code == 0, doubled.output
+    both = json.loads(doubled.stdout)
+    assert both["evaluated"] == 12  # nothing cached in b2 ...
+    assert len(ResultCache(tmp_path / "b2.sqlite")) == 6  # ... but the same code ran once per run
+    objs = {(r["entry"], r["instance"], r["seed"]): r["objective"] for r in both["runs"]}
+    assert all(objs[("default", i, s)] == objs[("slow_guide", i, s)] for (_, i, s) in objs)
     # a changed heuristic is a new entry: only its 6 runs are evaluated
     tsp_file.write_text(slot.default_source + "\n# changed\n")
     third = runner.invoke(app, [*base, "--entry", str(tsp_file), "--plot", str(tmp_path / "p.png")])

@@ -131,13 +131,6 @@ class Leaderboard:
         """Runs executed by this call (the rest came from the cache)."""
         return sum(not r.cached for r in self.runs)
 
-    def run(self, entry: str, instance: str, seed: int) -> RunResult:
-        """One run's result."""
-        return self._index()[(entry, instance, seed)]
-
-    def _index(self) -> dict[tuple[str, str, int], RunResult]:
-        return {(r.entry, r.instance, r.seed): r.result for r in self.runs}
-
 
 # --- entries -----------------------------------------------------------------------------
 def default_entry(problem: str) -> Entry:
@@ -220,7 +213,11 @@ def run_board(spec: BoardSpec, cache: ResultCache, work_dir: Path,
             for e in spec.entries for i in spec.instances for k, s in enumerate(seeds)}
     found = {k: cache.get(key) for k, key in keys.items()}
     todo = [k for k, v in found.items() if v is None]
-    fresh = _execute(spec, todo, keys, cache, work_dir, progress) if todo else {}
+    first_of: dict[CacheKey, tuple[str, str, int]] = {}  # entries with the same code run once
+    for k in todo:
+        first_of.setdefault(keys[k], k)
+    ran = _execute(spec, list(first_of.values()), keys, cache, work_dir, progress) if todo else {}
+    fresh = {k: ran[first_of[keys[k]]] for k in todo}
     runs = tuple(BoardRun(e, i, s, found[(e, i, s)] or fresh[(e, i, s)], (e, i, s) not in fresh)
                  for (e, i, s) in keys)
     return summarise(spec, runs, Scorer(spec, cache, hashes, solver))
