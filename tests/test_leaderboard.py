@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from scipy import stats
@@ -171,3 +172,21 @@ def test_scores_are_cached_by_instance_content_so_a_cached_board_reads_no_instan
     other_solver(insts[0].name, 120.0, 100.0)
     assert list(other_solver.loaded) == [insts[0].name]
     cache.close()
+
+
+@pytest.mark.slow
+def test_hostile_entries_are_recorded_as_failures_and_the_board_still_finishes(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HEUREVO_CONFIG_DIR", str(tmp_path / "cfg"))
+    corpus = Path(__file__).resolve().parent / "corpus"
+    args = ["leaderboard", "--suite", "pbo-tiny", "--seeds", "1", "--steps", "3000", "--timeout", "30",
+            "--cache", str(tmp_path / "b.sqlite"), "--format", "json", "--entry", "default",
+            "--entry", str(corpus / "out_of_bounds_write.py"), "--entry", str(corpus / "import_os.py")]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    entries = {e["label"]: e for e in json.loads(res.stdout)["entries"]}
+    assert entries["default"]["solved"] == 4 and entries["default"]["failures"] == {}
+    assert entries["out_of_bounds_write"]["failures"] == {"crashed": 4}
+    assert entries["import_os"]["failures"] == {"rejected": 4}
+    for bad in ("out_of_bounds_write", "import_os"):
+        assert entries[bad]["solved"] == 0 and entries[bad]["avg_score"] == 0.0
+        assert entries[bad]["p_value"] is not None
