@@ -108,3 +108,15 @@ def test_report_renders_in_headless_chromium_without_network(report, tmp_path) -
     assert body is not None, dom[:500]
     assert int(body.group(1)) >= 4 and body.group(1) == body.group(2)
     assert "pwned" not in dom.split("</title>")[0]  # the candidate's script did not run
+
+
+@pytest.mark.slow
+def test_a_run_folder_is_a_leaderboard_entry_and_reuses_the_reports_runs(report) -> None:
+    path, _, env = report
+    run = Path(env["HEUREVO_RUNS_DIR"]) / "tiny"
+    res = cli(env, "leaderboard", "--suite", "pbo-tiny", "--entry", "default", "--entry", str(run),
+              "--seeds", "1", "--cache", str(path.parent / "board.sqlite"), "--format", "csv")
+    rows = {line.split(",")[0]: line for line in res.stdout.splitlines()[1:]}
+    assert set(rows) == {"default", "tiny"}
+    reused = re.search(r"(\d+) runs evaluated, (\d+) from the cache", res.stderr)
+    assert reused is not None and int(reused.group(2)) >= 2  # the validation runs of the report
