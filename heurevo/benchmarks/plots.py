@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from heurevo.errors import HeurevoError
 from heurevo.populations.lineage import ranked
 from heurevo.populations.store import Store
 
@@ -54,7 +55,10 @@ def performance_profile(costs: Mapping[str, Sequence[float]], taus: Sequence[flo
 
 
 def _pyplot() -> Any:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise HeurevoError("plots need matplotlib: pip install 'heurevo[plot]'") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
