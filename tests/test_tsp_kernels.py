@@ -16,7 +16,7 @@ from heurevo.solvers.tsp import distance as D
 from heurevo.solvers.tsp import verify
 from heurevo.solvers.tsp.construct import greedy_construct, nn_construct
 from heurevo.solvers.tsp.gls import gls_iterations, guided_local_search
-from heurevo.solvers.tsp.instance import arrays_from_points, arrays_from_tsplib
+from heurevo.solvers.tsp.instance import arrays_from_points, arrays_from_tsplib, candidate_lists
 from heurevo.solvers.tsp.local_search import improve
 from heurevo.solvers.tsp.slots import HEURISTICS, PENALIZE_EDGES, SELECT_NEXT_NODE
 from heurevo.solvers.tsp.solve import guide_matrix, start_tour
@@ -286,3 +286,39 @@ def test_gls_ends_when_a_slot_keeps_penalising_the_same_edge(tmp_path) -> None:
                          timeout=300)
     assert res.returncode == 0, res.stderr
     assert '"verified": true' in res.stdout and '"steps": 500' in res.stdout
+
+
+def _clusters(per: int, seed: int) -> np.ndarray:
+    """Four tight clusters at the corners of a large square (nearest-neighbour lists of 8 never
+    leave a cluster, so the kNN graph has four components)."""
+    rng = np.random.default_rng(seed)
+    corners = np.array([[0.0, 0.0], [1000.0, 0.0], [1000.0, 1000.0], [0.0, 1000.0]])
+    return np.concatenate([c + rng.random((per, 2)) * 10.0 for c in corners])
+
+
+def test_candidate_lists_link_clusters_that_nearest_neighbours_do_not() -> None:
+    pts = _clusters(30, 1)
+    a = arrays_from_points(pts)
+    nearest = candidate_lists(a.kind, a.xy, a.mat, 8, quadrant=0)
+    assert np.all(nearest // 30 == np.arange(pts.shape[0])[:, None] // 30)  # no edge out
+    assert np.any(a.neighbours // 30 != np.arange(pts.shape[0])[:, None] // 30)
+    d = a.mat[np.arange(a.n)[:, None], a.neighbours]
+    assert np.all(np.diff(d, axis=1) >= 0)  # sorted by distance: the kernels rely on it
+    assert not np.any(a.neighbours == np.arange(a.n)[:, None])
+
+
+
+def test_known_optimum_matches_file_name_or_instance_name(tmp_path) -> None:
+    from heurevo.solvers.tsp.solve import known_optimum
+
+    text = ("NAME: dsj4\nTYPE: TSP\nDIMENSION: 4\nEDGE_WEIGHT_TYPE: EUC_2D\nNODE_COORD_SECTION\n"
+            "1 0 0\n2 0 10\n3 10 10\n4 10 0\nEOF\n")
+    path = tmp_path / "dsj4ceil.tsp"
+    path.write_text(text)
+    inst = parse_tsp(text)
+    (tmp_path / "optima.csv").write_text("name,optimal_length\ndsj4,41\n")
+    assert known_optimum(inst, path) == 41  # by NAME
+    (tmp_path / "optima.csv").write_text("name,optimal_length\ndsj4,41\ndsj4ceil,40\n")
+    assert known_optimum(inst, path) == 40  # the file's own row wins
+    (tmp_path / "optima.csv").write_text("name,optimal_length\nother,1\n")
+    assert known_optimum(inst, path) is None

@@ -134,9 +134,14 @@ def _print_tsplib(rows: list[dict[str, Any]], time_per_100: float, console: Cons
                       _fmt(r["seconds"] / r["lkh_seconds"], ".2f") if r.get("lkh_seconds") else "-"]
         table.add_row(*cells)
     gaps = [r["gap_pct"] for r in rows if r["gap_pct"] is not None]
+    missing = [r["name"] for r in rows if r["gap_pct"] is None]
     if gaps:
-        table.caption = (f"mean gap {np.mean(gaps):.3f}% over {len(gaps)} instances (target < 1%), "
-                         f"total {sum(r['seconds'] for r in rows):.1f} s")
+        table.caption = (f"mean gap {np.mean(gaps):.3f}% (max {max(gaps):.3f}%) over {len(gaps)} "
+                         f"instances (target < 1% each), total "
+                         f"{sum(r['seconds'] for r in rows):.1f} s")
+    if missing:
+        table.caption = (f"{table.caption or ''}; no known optimum (optima.csv by file or NAME, "
+                         f"or NAME.opt.tour) for {len(missing)}: {', '.join(missing)}")
     console.print(table)
 
 

@@ -1,10 +1,17 @@
-"""Instance arrays for the TSP kernels: coordinates or matrix, and k-nearest candidate lists.
+"""Instance arrays for the TSP kernels: coordinates or matrix, and candidate lists.
 
 Coordinate instances up to :data:`MATRIX_LIMIT` cities get a precomputed float64 distance
 matrix (a lookup is cheaper than a square root); larger ones are served on the fly from the
 coordinates, so 10^5 cities need O(n k) memory, not O(n^2). Candidate lists come from
 scikit-learn's KD-tree (Euclidean order for EUC/CEIL/ATT/float, Manhattan and Chebyshev for
 MAN_2D and MAX_2D, chord length on the sphere for GEO) or from the rows of an explicit matrix.
+
+Plain nearest neighbours fail on clustered instances (drilling boards such as fl1577): every
+candidate of a city lies in its own cluster, so no move can repair a long edge between clusters.
+Planar instances therefore get *quadrant* candidates, as LKH offers: the nearest cities in each
+of the four quadrants around a city first, the remaining places filled with the nearest others,
+the list sorted by distance (the kernels stop scanning a list at the first candidate too far
+to gain).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from sklearn.neighbors import KDTree
 
 from heurevo.benchmarks.formats.tsplib import TsplibInstance
@@ -19,6 +27,12 @@ from heurevo.solvers.tsp import distance as D
 
 MATRIX_LIMIT = 2500
 DEFAULT_NEIGHBOURS = 8
+#: Candidates taken from each of the four quadrants around a city (the rest are nearest).
+QUADRANT_NEIGHBOURS = 1
+#: Nearest cities examined per city when quadrants are filled from a KD-tree query (large n).
+_QUADRANT_POOL = 64
+#: Up to this many cities, quadrant candidates come from an exact scan of all cities.
+_QUADRANT_EXACT_LIMIT = 5000
 
 _PI = 3.141592
 
@@ -57,12 +71,9 @@ def geo_radians(coords: np.ndarray) -> np.ndarray:
     return _PI * (deg + 5.0 * minutes / 3.0) / 180.0
 
 
-def candidate_lists(kind: int, xy: np.ndarray, mat: np.ndarray, k: int) -> np.ndarray:
-    """The ``k`` nearest other cities of every city (int64[n, min(k, n-1)]), nearest first."""
+def _nearest(kind: int, xy: np.ndarray, mat: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` nearest other cities of every city, nearest first."""
     n = xy.shape[0]
-    k = max(0, min(k, n - 1))
-    if k == 0:
-        return np.zeros((n, 0), dtype=np.int64)
     if kind == D.EXPLICIT:
         work = mat.copy()
         np.fill_diagonal(work, np.inf)
@@ -82,6 +93,136 @@ def candidate_lists(kind: int, xy: np.ndarray, mat: np.ndarray, k: int) -> np.nd
     for i in range(n):
         row = idx[i][idx[i] != i]  # duplicates of a point may come before the point itself
         out[i] = row[:k]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _quadrant_of(xy, i, j):
+    """Quadrant 0-3 of city ``j`` seen from city ``i`` (a coincident city counts as quadrant 0)."""
+    dx = xy[j, 0] - xy[i, 0]
+    dy = xy[j, 1] - xy[i, 1]
+    if dx >= 0.0:
+        return 0 if dy >= 0.0 else 3
+    return 1 if dy >= 0.0 else 2
+
+
+@njit(cache=True, nogil=True)
+def _fill_row(kind, xy, mat, i, pool, q, k, out_row):
+    """Candidates of ``i`` from ``pool`` (cities ordered nearest first): ``q`` per quadrant, then
+    the nearest others, up to ``k``, sorted by distance (stable: pool order breaks ties)."""
+    taken = np.zeros(4, dtype=np.int64)
+    chosen = np.zeros(pool.shape[0], dtype=np.bool_)
+    m = 0
+    for t in range(pool.shape[0]):
+        if m == k:
+            break
+        j = pool[t]
+        quad = _quadrant_of(xy, i, j)
+        if taken[quad] < q:
+            taken[quad] += 1
+            chosen[t] = True
+            m += 1
+    for t in range(pool.shape[0]):
+        if m == k:
+            break
+        if not chosen[t]:
+            chosen[t] = True
+            m += 1
+    # pool is nearest first, so the chosen entries in pool order are sorted by distance
+    c = 0
+    for t in range(pool.shape[0]):
+        if chosen[t]:
+            out_row[c] = pool[t]
+            c += 1
+
+
+@njit(cache=True, nogil=True)
+def _insert(bd, bi, count, cap, d, j):
+    """Insert (d, j) into the ascending buffer ``bd``/``bi`` of ``count`` entries (at most
+    ``cap`` kept); ties keep the earlier city first. Returns the new count."""
+    if count == cap and d >= bd[cap - 1]:
+        return count
+    t = count if count < cap else cap - 1
+    while t > 0 and bd[t - 1] > d:
+        bd[t] = bd[t - 1]
+        bi[t] = bi[t - 1]
+        t -= 1
+    bd[t] = d
+    bi[t] = j
+    return count + 1 if count < cap else cap
+
+
+@njit(cache=True, nogil=True)
+def _quadrant_exact(kind, xy, mat, q, k, out):
+    """Quadrant candidates of every city from one scan of all cities per city (O(n^2 k))."""
+    n = xy.shape[0]
+    nd = np.empty(k, dtype=np.float64)
+    ni = np.empty(k, dtype=np.int64)
+    qd = np.empty((4, q), dtype=np.float64)
+    qi = np.empty((4, q), dtype=np.int64)
+    qn = np.zeros(4, dtype=np.int64)
+    pool = np.empty(k + 4 * q, dtype=np.int64)
+    pd = np.empty(k + 4 * q, dtype=np.float64)
+    for i in range(n):
+        cn = 0
+        qn[:] = 0
+        for j in range(n):
+            if j == i:
+                continue
+            d = D.dist(kind, xy, mat, i, j)
+            cn = _insert(nd, ni, cn, k, d, j)
+            quad = _quadrant_of(xy, i, j)
+            qn[quad] = _insert(qd[quad], qi[quad], qn[quad], q, d, j)
+        # every city that could be chosen, nearest first: the nearest k and the quadrant picks
+        m = 0
+        for t in range(cn):
+            pd[m] = nd[t]
+            pool[m] = ni[t]
+            m += 1
+        for quad in range(4):
+            for t in range(qn[quad]):
+                j = qi[quad, t]
+                dup = False
+                for u in range(m):
+                    if pool[u] == j:
+                        dup = True
+                        break
+                if not dup:
+                    pd[m] = qd[quad, t]
+                    pool[m] = j
+                    m += 1
+        order = np.argsort(pd[:m], kind="mergesort")
+        _fill_row(kind, xy, mat, i, pool[:m][order], q, k, out[i])
+
+
+@njit(cache=True, nogil=True)
+def _quadrant_pooled(kind, xy, mat, pools, q, k, out):
+    """Quadrant candidates of every city from its nearest ``pools`` (a KD-tree query)."""
+    for i in range(xy.shape[0]):
+        _fill_row(kind, xy, mat, i, pools[i], q, k, out[i])
+
+
+def candidate_lists(kind: int, xy: np.ndarray, mat: np.ndarray, k: int,
+                    quadrant: int = QUADRANT_NEIGHBOURS) -> np.ndarray:
+    """``k`` candidates of every city (int64[n, min(k, n-1)]), sorted by distance.
+
+    For planar coordinates ``quadrant`` > 0 takes that many nearest cities from each quadrant
+    first (exact up to 5000 cities; from the nearest 64 beyond); ``quadrant=0``, GEO, 3-D and
+    explicit matrices give the plain ``k`` nearest.
+    """
+    n = xy.shape[0]
+    k = max(0, min(k, n - 1))
+    if k == 0:
+        return np.zeros((n, 0), dtype=np.int64)
+    planar = kind not in (D.EXPLICIT, D.GEO, D.EUC_3D)
+    if not planar or quadrant <= 0:
+        return _nearest(kind, xy, mat, k)
+    out = np.empty((n, k), dtype=np.int64)
+    if n <= _QUADRANT_EXACT_LIMIT:
+        _quadrant_exact(kind, xy, mat, quadrant, k, out)
+    else:
+        pools = _nearest(kind, xy, mat, min(n - 1, max(_QUADRANT_POOL, k)))
+        _quadrant_pooled(kind, xy, mat, pools, quadrant, k, out)
     return out
 
 

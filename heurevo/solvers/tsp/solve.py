@@ -44,13 +44,18 @@ def default_time_s(n: int) -> float:
 
 
 def known_optimum(inst: TsplibInstance, path: Path) -> int | None:
-    """The optimum from ``optima.csv`` or ``<name>.opt.tour`` beside ``path``, if any."""
+    """The optimum from ``optima.csv`` or ``<name>.opt.tour`` beside ``path``, if any.
+
+    A CSV row matches by the file's stem or by the instance's NAME (they differ, e.g. a file
+    ``dsj1000ceil.tsp`` whose NAME is ``dsj1000``); the file name wins when both match rows.
+    """
     table = path.parent / "optima.csv"
     if table.is_file():
         with table.open(newline="") as fh:
-            for row in csv.DictReader(fh):
-                if row.get("name") == inst.name and row.get("optimal_length"):
-                    return int(row["optimal_length"])
+            found = {row.get("name"): row.get("optimal_length") for row in csv.DictReader(fh)}
+        for key in (path.stem, inst.name):
+            if found.get(key):
+                return int(found[key])
     tour_file = path.with_name(f"{inst.name}.opt.tour")
     if tour_file.is_file():
         try:
