@@ -27,6 +27,8 @@ import os
 import resource
 import signal
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 LAYERS: tuple[str, ...] = ("seccomp", "landlock", "netns", "pdeathsig", "rlimits")
@@ -174,12 +176,17 @@ def install_seccomp() -> str:
 
 def enter_child(policy: ChildPolicy, write_dir: str) -> dict[str, str]:
     """Install the per-child layers in order (seccomp last); returns each layer's status."""
+    steps: list[tuple[str, Callable[[], str]]] = [
+        ("pdeathsig", set_pdeathsig), ("rlimits", lambda: set_rlimits(policy)),
+        ("landlock", lambda: install_landlock(policy, write_dir)), ("seccomp", install_seccomp)]
     status: dict[str, str] = {}
-    off = policy.disabled
-    status["pdeathsig"] = "disabled" if "pdeathsig" in off else set_pdeathsig()
-    status["rlimits"] = "disabled" if "rlimits" in off else set_rlimits(policy)
-    status["landlock"] = "disabled" if "landlock" in off else install_landlock(policy, write_dir)
-    status["seccomp"] = "disabled" if "seccomp" in off else install_seccomp()
+    for name, install in steps:
+        if name in policy.disabled:
+            status[name] = "disabled"
+            continue
+        t0 = time.perf_counter()
+        result = install()
+        status[name] = f"{result} [{1000 * (time.perf_counter() - t0):.1f} ms]"
     return status
 
 

@@ -93,8 +93,15 @@ def warmup(payload: dict[str, Any]) -> float:
     ad = adapter(payload["problem"])
     functions, _, _ = _functions({"problem": payload["problem"], "candidate_id": "__default__",
                                   "sources": {}}, quick=False)
-    smoke = ad.smoke_instance(Path(payload["smoke_dir"]))
-    ad.run(_instance(ad, str(smoke)), functions, 1, 100)
+    smoke = _instance(ad, str(ad.smoke_instance(Path(payload["smoke_dir"]))))
+    ad.run(smoke, functions, 1, 100)
+    # the candidate path once with the defaults' own sources: Numba's compiler and the quick
+    # checks initialise here, not again in every child
+    compiled = {}
+    for name, slot in ad.slots().items():
+        compiled[name] = compile_slot(slot, slot.default_source, filename=f"<{slot.key}>").function
+        run_quick_checks(slot, compiled[name])
+    ad.run(smoke, compiled, 1, 100)
     for path in payload.get("instances", [])[:_MAX_INSTANCES - 1]:
         _instance(ad, path)
     return time.perf_counter() - t0
