@@ -157,3 +157,17 @@ def poison(_):
     for adapter in tasks._ADAPTERS.values():
         type(adapter).score = lambda *args: 1000.0
     return touched
+
+
+def spin_compiled(_):
+    """A loop in Numba-compiled code (it ignores every signal but SIGKILL)."""
+    from numba import njit
+
+    @njit(cache=False)
+    def forever(n):
+        s = 0
+        while n > 0:
+            s = (s * 31 + 7) % 1000003
+        return s
+
+    return forever(1)

@@ -58,6 +58,17 @@ DENIED_SYSCALLS: tuple[str, ...] = (
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
+try:  # loaded in the zygote: finding libseccomp runs ldconfig, which a sandboxed child may not
+    import pyseccomp
+except (ImportError, RuntimeError, OSError) as _exc:
+    pyseccomp = None
+    _SECCOMP_MISSING = f"{type(_exc).__name__}: {_exc}"
+try:
+    import landlock
+except ImportError as _exc:
+    landlock = None
+    _LANDLOCK_MISSING = f"{type(_exc).__name__}: {_exc}"
+
 
 def disabled_layers() -> frozenset[str]:
     """Layers switched off through ``HEUREVO_SANDBOX_DISABLE`` (test-only; unknown names refused)."""
@@ -83,22 +94,26 @@ def _prctl(option: int, arg: int) -> int:
     return _libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0)
 
 
-def set_pdeathsig() -> str:
-    """Die by SIGKILL when the parent (thread) exits."""
-    if _prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+def set_pdeathsig(sig: int = signal.SIGKILL) -> str:
+    """Receive ``sig`` (default SIGKILL) when the parent (thread) exits."""
+    if _prctl(PR_SET_PDEATHSIG, sig) != 0:
         return f"off: prctl failed ({os.strerror(ctypes.get_errno())})"
     return "on"
 
 
 def enter_zygote(disabled: frozenset[str], watch_parent: int) -> dict[str, str]:
-    """Zygote-wide layers, before any thread starts: network namespace, pdeathsig, subreaper."""
+    """Zygote-wide layers, before any thread starts: network namespace, pdeathsig, subreaper.
+
+    The zygote's death signal is SIGTERM, which it handles by killing its child and every
+    orphan before it exits (SIGKILL would leave an escaped grandchild behind).
+    """
     status: dict[str, str] = {}
     if "netns" in disabled:
         status["netns"] = "disabled"
     else:
         status["netns"] = _new_netns()
     if "pdeathsig" not in disabled and watch_parent:
-        set_pdeathsig()
+        set_pdeathsig(signal.SIGTERM)
         if os.getppid() != watch_parent:  # the engine died before the prctl took effect
             os._exit(1)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)  # escaped grandchildren come back to the zygote
@@ -115,12 +130,13 @@ def _new_netns() -> str:
 
 def set_rlimits(policy: ChildPolicy) -> str:
     """Memory, CPU, file size, process count and core dump limits."""
-    limits = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, policy.fsize_mb << 20),
-              (resource.RLIMIT_CPU, max(1, int(policy.cpu_s))), (resource.RLIMIT_NPROC, 0)]
+    cpu, fsize = max(1, int(policy.cpu_s)), policy.fsize_mb << 20
+    limits = [(resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_FSIZE, fsize, fsize),
+              (resource.RLIMIT_CPU, cpu, cpu + 1), (resource.RLIMIT_NPROC, 0, 0)]  # SIGXCPU first
     if policy.memory_mb > 0:
-        limits.append((resource.RLIMIT_AS, policy.memory_mb << 20))
-    for which, value in limits:
-        resource.setrlimit(which, (value, value))
+        limits.append((resource.RLIMIT_AS, policy.memory_mb << 20, policy.memory_mb << 20))
+    for which, soft, hard in limits:
+        resource.setrlimit(which, (soft, hard))
     return "on" + (" (NPROC not enforced for root)" if os.geteuid() == 0 else "")
 
 
@@ -137,8 +153,9 @@ def read_paths(extra: tuple[str, ...]) -> list[str]:
 
 def install_landlock(policy: ChildPolicy, write_dir: str) -> str:
     """Reads only :func:`read_paths`; writes only ``write_dir`` and /dev/null."""
+    if landlock is None:
+        return f"off: {_LANDLOCK_MISSING}"
     try:
-        import landlock
         from landlock import FSAccess
 
         abi = landlock.landlock_abi_version()
@@ -156,9 +173,10 @@ def install_landlock(policy: ChildPolicy, write_dir: str) -> str:
 
 def install_seccomp() -> str:
     """Load the syscall filter; from now on a denied syscall kills the process with SIGSYS."""
+    if pyseccomp is None:
+        return f"off: {_SECCOMP_MISSING}"
+    sc = pyseccomp
     try:
-        import pyseccomp as sc
-
         flt = sc.SyscallFilter(sc.ALLOW)
         for name in DENIED_SYSCALLS:
             flt.add_rule(sc.KILL_PROCESS, name)

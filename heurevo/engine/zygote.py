@@ -108,6 +108,7 @@ class Zygote:
         code = 0
         try:
             self.ctl.close()
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.environ["TMPDIR"] = tempfile.tempdir = self.tmp
             os.chdir(self.tmp)
             status = {**self.status, **enter_child(policy, self.tmp)}
@@ -170,10 +171,12 @@ def main(argv: list[str]) -> None:
     """Zygote entry point."""
     ctl_fd, watch = int(argv[0]), int(argv[1])
     status = enter_zygote(disabled_layers(), watch)
+    zygote = Zygote(socket.socket(fileno=ctl_fd), status)
+    signal.signal(signal.SIGTERM, lambda *_: zygote.shutdown())
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    Zygote(socket.socket(fileno=ctl_fd), status).loop()
+    zygote.loop()
 
 
 if __name__ == "__main__":
