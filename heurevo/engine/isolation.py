@@ -212,3 +212,16 @@ def missing_layers(status: dict[str, str]) -> list[str]:
     """The layers of a child's status report that are not on (``layer: reason``)."""
     return [f"{name}: {status.get(name, 'not reported')}" for name in LAYERS
             if not status.get(name, "").startswith("on")]
+
+
+def probe_exec(_: object) -> str:
+    """Doctor's probe task: try to run a program (seccomp kills this, Landlock refuses it)."""
+    os.execv(sys.executable, [sys.executable, "-c", "pass"])
+    return "ran"  # pragma: no cover - execv does not return
+
+
+def probe_write(path: str) -> str:
+    """Doctor's probe task: try to create ``path`` outside the child's temp folder."""
+    with open(path, "w") as fh:
+        fh.write("escaped")
+    return "written"

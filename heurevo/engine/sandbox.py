@@ -354,6 +354,22 @@ class SandboxWorker:
         self._stop_zygote()
 
 
+def missing_layer_warning() -> str:
+    """"" when a fresh sandboxed child gets every OS layer here, else a warning naming the missing."""
+    from heurevo.engine.isolation import missing_layers
+
+    worker = SandboxWorker(SandboxLimits(timeout_s=30, memory_mb=0))
+    try:
+        with worker.session():
+            missing = missing_layers(worker.layers) if worker.layers else ["no worker could start"]
+    finally:
+        worker.close()
+    if not missing:
+        return ""
+    return ("WARNING: the sandbox is missing layer(s) on this machine; candidate code is less "
+            "contained: " + "; ".join(missing) + " (see `heurevo doctor`)")
+
+
 class SandboxPool:
     """A fixed number of warm workers; :meth:`run` is thread-safe and blocks for a free worker."""
 
