@@ -171,3 +171,11 @@ def spin_compiled(_):
         return s
 
     return forever(1)
+
+
+def spin_with_instance_alarm(seconds):
+    """Loop in compiled code under the per-instance alarm that ``run_instances`` uses."""
+    from heurevo.engine.isolation import instance_alarm
+
+    with instance_alarm(float(seconds)):
+        return spin_compiled(None)

@@ -87,3 +87,10 @@ def test_pool_map_keeps_order_and_survives_crashes(monkeypatch) -> None:
         assert pool.run("sandbox_tasks:segfault", None).status is EvalStatus.CRASHED
         assert [o.value for o in pool.map("sandbox_tasks:echo", range(4))] == list(range(4))
         assert pool.restarts >= 1
+
+
+def test_per_instance_alarm_ends_a_compiled_loop_as_a_timeout(worker) -> None:
+    out = worker.call("sandbox_tasks:spin_with_instance_alarm", 1.0, timeout_s=60)
+    assert out.status is EvalStatus.TIMEOUT and "per-instance" in out.error
+    assert out.seconds < 30
+    assert worker.call("sandbox_tasks:echo", 4).value == 4

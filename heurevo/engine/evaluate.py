@@ -143,6 +143,7 @@ class StagedEvaluator:
                  references: dict[str, float | None]) -> dict[str, Any]:
         return {"problem": self.problem, "candidate_id": cand.id, "sources": cand.sources,
                 "boundscheck": self.config.boundscheck, "budget_steps": self.config.budget_steps,
+                "instance_timeout_s": self.config.timeout_s,
                 "instances": [(i.path, self._seed(cand, i), references.get(i.name)) for i in items]}
 
     # --- evaluation -------------------------------------------------------------------

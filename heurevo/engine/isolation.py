@@ -21,6 +21,7 @@ that another layer still holds; :func:`disabled_layers` reads it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import os
@@ -28,7 +29,7 @@ import resource
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 LAYERS: tuple[str, ...] = ("seccomp", "landlock", "netns", "pdeathsig", "rlimits")
@@ -212,6 +213,24 @@ def missing_layers(status: dict[str, str]) -> list[str]:
     """The layers of a child's status report that are not on (``layer: reason``)."""
     return [f"{name}: {status.get(name, 'not reported')}" for name in LAYERS
             if not status.get(name, "").startswith("on")]
+
+
+@contextlib.contextmanager
+def instance_alarm(seconds: float) -> Iterator[None]:
+    """A per-instance wall-clock limit: SIGALRM, left at its default action, ends the process.
+
+    The kernel delivers it even inside compiled code that never returns to Python; the engine
+    reports a child killed by SIGALRM as a timeout. ``seconds <= 0``: no limit.
+    """
+    if seconds <= 0:
+        yield
+        return
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def probe_exec(_: object) -> str:

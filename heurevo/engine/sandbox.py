@@ -296,6 +296,9 @@ class SandboxWorker:
         self._child = 0
         self.restarts += 1
         tail = self._log_tail()
+        if rc == -signal.SIGALRM:
+            return TaskOutcome(EvalStatus.TIMEOUT, error="killed by the per-instance wall-clock "
+                               "limit (SIGALRM)", seconds=time.perf_counter() - t0, worker_pid=pid)
         status = EvalStatus.MEMORY if any(m in tail for m in _MEMORY_MARKERS) else EvalStatus.CRASHED
         what = _describe_exit(rc) if rc is not None else "worker lost with its zygote"
         detail = what + (f"; last output: {tail[-600:]}" if tail else "")

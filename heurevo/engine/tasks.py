@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from heurevo.engine.isolation import instance_alarm
 from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import SlotError
 from heurevo.populations.records import InstanceResult
@@ -121,9 +122,11 @@ def run_instances(payload: dict[str, Any]) -> list[InstanceResult]:
     ad = adapter(payload["problem"])
     functions, _, _ = _functions(payload, quick=False)
     out = []
+    limit = float(payload.get("instance_timeout_s", 0.0))
     for path, seed, reference in payload["instances"]:
         inst = _instance(ad, path)
-        res = ad.run(inst, functions, int(seed), int(payload["budget_steps"]))
+        with instance_alarm(limit):
+            res = ad.run(inst, functions, int(seed), int(payload["budget_steps"]))
         score = ad.score(inst, res.objective, res.feasible, reference) if res.verified else 0.0
         out.append(InstanceResult(
             instance=Path(path).name, seed=int(seed), objective=res.objective, verified=res.verified,
