@@ -11,6 +11,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -156,12 +157,17 @@ def sandbox_report() -> list[Check]:
             layers = dict(worker.layers)
             exec_out = worker.call("heurevo.engine.isolation:probe_exec", None)
         worker.call("heurevo.engine.isolation:probe_write", probe_path)
+        t0 = time.perf_counter()
+        with worker.session():  # a warm zygote now: what every candidate pays
+            started = time.perf_counter() - t0
     finally:
         worker.close()
     if not layers:
         return [Check("sandbox", "worker", False, "no sandboxed worker could be started")]
     checks = [Check("sandbox", name, layers.get(name, "").startswith("on"),
                     layers.get(name, "not reported")) for name in LAYERS]
+    checks.append(Check("sandbox", "child start", None, f"{1000 * started:.0f} ms from fork "
+                        "request to the child's first reply and back, layers included"))
     killed = "sandbox violation" in exec_out.error
     refused = "PermissionError" in exec_out.error
     detail = "killed (SIGSYS)" if killed else "refused (PermissionError)" if refused else \

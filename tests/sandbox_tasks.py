@@ -179,3 +179,16 @@ def spin_with_instance_alarm(seconds):
 
     with instance_alarm(float(seconds)):
         return spin_compiled(None)
+
+
+def thread_sum(n):
+    """Threads stay allowed under seccomp (clone with CLONE_THREAD)."""
+    import threading
+
+    out = []
+    threads = [threading.Thread(target=lambda i=i: out.append(i)) for i in range(int(n))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(out)

@@ -70,6 +70,11 @@ def test_seccomp_kills_forbidden_syscalls(make, task: str) -> None:
     assert w.call("sandbox_tasks:echo", 2).value == 2
 
 
+def test_seccomp_allows_threads(make) -> None:
+    out = make().call("sandbox_tasks:thread_sum", 4)
+    assert out.ok and out.value == 6
+
+
 def test_seccomp_allows_signals_to_self_only(make) -> None:
     w = make()
     victim = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
