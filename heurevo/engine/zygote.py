@@ -31,7 +31,13 @@ import tempfile
 import time
 import traceback
 
-from heurevo.engine.isolation import ChildPolicy, disabled_layers, enter_child, enter_zygote
+from heurevo.engine.isolation import (
+    ChildPolicy,
+    arm_cpu_limit,
+    disabled_layers,
+    enter_child,
+    enter_zygote,
+)
 from heurevo.engine.wire import Control, decode_control, encode, write_frame
 
 MAX_CONTROL_BYTES = 4 * 1024 * 1024
@@ -95,6 +101,8 @@ class Zygote:
             self._kill_child()
         req_r, resp_w = fds[0], fds[1]
         policy = ChildPolicy(**msg.payload, disabled=self.disabled)
+        if "rlimits" not in self.disabled:
+            arm_cpu_limit(policy.cpu_s)
         self.tmp = tempfile.mkdtemp(prefix="heurevo-child-")
         sys.stderr.flush()
         pid = os.fork()
