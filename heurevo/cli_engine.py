@@ -132,6 +132,7 @@ def evolve_command(
 
 def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> RunSummary:
     """Prepare and execute a run with the live panel; prints the stop reason and best fitness."""
+    from heurevo.engine.sandbox import missing_layer_warning
     from heurevo.engine.session import execute, prepare_run
     from heurevo.engine.views import live_panel
 
@@ -143,6 +144,8 @@ def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> 
         if run is not None:
             live.update(live_panel(stats, run.loop.budgets))  # type: ignore[attr-defined]
 
+    if warning := missing_layer_warning():
+        console.print(warning, style="bold red", markup=False)
     with console.status("starting workers and compiling kernels..."):
         run = prepare_run(config, folder, resume=resume, on_progress=progress)
     holder["run"] = run

@@ -1,13 +1,17 @@
-"""``heurevo doctor``: what this installation has, what it can reach, where it writes."""
+"""``heurevo doctor``: what this installation has, what it can reach, where it writes, and which
+sandbox layers a worker gets on this machine."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
 import json
 import os
 import platform
 import sys
+import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -15,6 +19,7 @@ from pathlib import Path
 
 from heurevo import __version__
 from heurevo.config import EndpointConfig, Settings
+from heurevo.engine.isolation import LAYERS
 
 #: extra name → modules that must import for it to work.
 EXTRAS: dict[str, tuple[str, ...]] = {
@@ -141,6 +146,41 @@ def runs_report(settings: Settings) -> list[Check]:
     return [Check("runs", "directory", writable, f"{runs}{'' if writable else ' (not writable)'}")]
 
 
+def sandbox_report() -> list[Check]:
+    """Which OS layers a real sandboxed child gets on this machine, and two real escape probes."""
+    from heurevo.engine.sandbox import SandboxLimits, SandboxWorker
+
+    probe_path = os.path.join(tempfile.gettempdir(), f"heurevo-doctor-{os.getpid()}")
+    worker = SandboxWorker(SandboxLimits(timeout_s=30, memory_mb=0))
+    try:
+        with worker.session():
+            layers = dict(worker.layers)
+            exec_out = worker.call("heurevo.engine.isolation:probe_exec", None)
+        worker.call("heurevo.engine.isolation:probe_write", probe_path)
+        t0 = time.perf_counter()
+        with worker.session():  # a warm zygote now: what every candidate pays
+            started = time.perf_counter() - t0
+    finally:
+        worker.close()
+    if not layers:
+        return [Check("sandbox", "worker", False, "no sandboxed worker could be started")]
+    checks = [Check("sandbox", name, layers.get(name, "").startswith("on"),
+                    layers.get(name, "not reported")) for name in LAYERS]
+    checks.append(Check("sandbox", "child start", None, f"{1000 * started:.0f} ms from fork "
+                        "request to the child's first reply and back, layers included"))
+    killed = "sandbox violation" in exec_out.error
+    refused = "PermissionError" in exec_out.error
+    detail = "killed (SIGSYS)" if killed else "refused (PermissionError)" if refused else \
+        f"a program ran inside the sandbox ({exec_out.error.splitlines()[0][:80]})"
+    checks.append(Check("sandbox", "probe: execve", killed or refused, detail))
+    wrote = os.path.exists(probe_path)
+    with contextlib.suppress(OSError):
+        os.unlink(probe_path)
+    checks.append(Check("sandbox", "probe: write outside", not wrote,
+                        f"{probe_path} was written" if wrote else "refused"))
+    return checks
+
+
 def collect(settings: Settings) -> list[Check]:
     """Every check of the report, in display order."""
     checks = [
@@ -152,6 +192,7 @@ def collect(settings: Settings) -> list[Check]:
         ver = _module_version(mod)
         checks.append(Check("core", mod, ver is not None and not ver.startswith("broken"), ver or "missing"))
     checks += numba_report()
+    checks += sandbox_report()
     for extra, modules in EXTRAS.items():
         found = {m: _module_version(m) for m in modules}
         ok = all(v is not None and not v.startswith("broken") for v in found.values())

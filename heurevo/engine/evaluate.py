@@ -21,6 +21,7 @@ from typing import Any
 from heurevo.benchmarks.suites import SplitInstance
 from heurevo.engine.checks import static_check
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool, TaskOutcome
+from heurevo.engine.tasks import Prepared
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
@@ -98,9 +99,12 @@ class StagedEvaluator:
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.smoke_path = str(self.adapter.smoke_instance(self.work_dir))
+        paths = sorted({i.path for items in splits.values() for i in items})
         self.pool = pool or SandboxPool(
             config.workers, SandboxLimits(timeout_s=config.timeout_s, memory_mb=config.memory_mb),
-            warmup=(f"{TASKS}:warmup", {"problem": problem, "smoke_dir": str(self.work_dir)}))
+            warmup=(f"{TASKS}:warmup", {"problem": problem, "smoke_dir": str(self.work_dir),
+                                        "instances": paths}),
+            read_paths=(str(self.work_dir), *sorted({str(Path(p).parent) for p in paths})))
         self._baselines: dict[str, dict[str, float | None]] = {}
         self._lock = threading.Lock()
         self.default_candidate = Candidate.new(
@@ -124,10 +128,11 @@ class StagedEvaluator:
             if split not in self._baselines:
                 items = self.splits[split]
                 payload = self._payload(self.default_candidate, items, {i.name: None for i in items})
-                out = self.pool.run(f"{TASKS}:run_instances", payload, self._timeout(len(items)))
+                out = self.pool.run(f"{TASKS}:run_instances", payload, self._timeout(len(items)),
+                                    reply=list[InstanceResult])
                 if not out.ok:
                     raise RuntimeError(f"the default heuristic failed on split '{split}': {out.error}")
-                results = [InstanceResult.from_json(d) for d in out.value]
+                results = list(out.value)
                 self._baselines[split] = {r.instance: (r.objective if r.feasible else None) for r in results}
             return self._baselines[split]
 
@@ -138,6 +143,7 @@ class StagedEvaluator:
                  references: dict[str, float | None]) -> dict[str, Any]:
         return {"problem": self.problem, "candidate_id": cand.id, "sources": cand.sources,
                 "boundscheck": self.config.boundscheck, "budget_steps": self.config.budget_steps,
+                "instance_timeout_s": self.config.timeout_s,
                 "instances": [(i.path, self._seed(cand, i), references.get(i.name)) for i in items]}
 
     # --- evaluation -------------------------------------------------------------------
@@ -170,15 +176,16 @@ class StagedEvaluator:
 
         references = self.baseline(split)  # before leasing: the baseline needs a worker too
         with self.pool.lease() as worker:
-            prep = worker.call(f"{TASKS}:prepare", self._payload(candidate, [], {}))
+            prep = worker.call(f"{TASKS}:prepare", self._payload(candidate, [], {}), reply=Prepared)
             if not prep.ok:
                 return done(prep.status, Stage.QUICK_CHECKS, prep.error, _crash_feedback(prep, "compiling"))
-            if not prep.value["ok"]:
-                fb = prep.value["feedback"]
+            if not prep.value.ok:
+                fb = prep.value.feedback
                 return done(EvalStatus.REJECTED, Stage.QUICK_CHECKS, fb.splitlines()[0], fb)
             if self.config.smoke:
                 smoke = SplitInstance("smoke", self.smoke_path)
-                out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, [smoke], {}))
+                out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, [smoke], {}),
+                                  reply=list[InstanceResult])
                 bad = self._bad(out)
                 if bad:
                     return done(out.status if not out.ok else EvalStatus.FAILED, Stage.SMOKE, bad,
@@ -192,13 +199,13 @@ class StagedEvaluator:
             stage = Stage.SMOKE
             for stage, batch in stages:
                 out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, batch, references),
-                                  self._timeout(len(batch)))
+                                  self._timeout(len(batch)), reply=list[InstanceResult])
                 bad = self._bad(out)
                 if bad:
                     status = out.status if not out.ok else EvalStatus.FAILED
                     return done(status, stage, bad, _crash_feedback(out, f"the {stage.value} stage")
                                 if not out.ok else bad, results)
-                results += [InstanceResult.from_json(d) for d in out.value]
+                results += out.value
                 fitness, _ = aggregate(results, references)
                 ratio = self.config.early_stop_ratio
                 if stage is Stage.MINIBATCH and ratio and parent_fitness is not None \
@@ -210,7 +217,7 @@ class StagedEvaluator:
     def _bad(out: TaskOutcome) -> str:
         if not out.ok:
             return out.error.strip().splitlines()[-1] if out.error.strip() else out.status.value
-        unverified = [d["instance"] for d in out.value if not d["verified"]]
+        unverified = [r.instance for r in out.value if not r.verified]
         if unverified:
             return f"the solution on {unverified[0]} failed independent verification"
         return ""

@@ -1,20 +1,24 @@
-"""Sandboxed worker processes: generated code never runs in the engine's process.
+"""Sandboxed workers: generated code never runs in the engine's process, nor twice in one process.
 
-Each :class:`SandboxWorker` is a separate Python process in its own session (process group)
-with an address-space limit and no network. A call sends a task name and plain data, and waits
-at most ``timeout_s``; Numba code ignores signals, so on a timeout the whole process group is
-killed with SIGKILL. A worker that dies (a signal, an exit code) is reported as crashed and
-replaced on the next call. Workers stay warm between calls, so kernels are compiled (or loaded
-from the disk cache) once per worker.
+Each :class:`SandboxWorker` is a warm zygote process (:mod:`heurevo.engine.zygote`) in its own
+session that holds the imports, compiled kernels and loaded instances; every candidate (and the
+default's baseline) runs in a fresh child forked from it, inside the OS layers of
+:mod:`heurevo.engine.isolation`. A call sends a task name and plain data and waits at most
+``timeout_s``; Numba code ignores signals, so on a timeout the child is killed with SIGKILL. A
+reply is MessagePack data decoded into a declared type (:mod:`heurevo.engine.wire`); a child that
+dies, breaks a seccomp rule, or sends a malformed reply is reported as crashed, and the next
+session forks a new one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import queue
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -24,26 +28,44 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from heurevo.engine.worker import read_message, write_message
+from heurevo.engine.wire import (
+    MAX_REPLY_BYTES,
+    Control,
+    MalformedReply,
+    Request,
+    decode_control,
+    decode_reply,
+    encode,
+    read_frame,
+    write_frame,
+)
 from heurevo.populations.records import EvalStatus
 
 _MEMORY_MARKERS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory")
+_EOF = "<end of file>"
 
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Resource limits of one worker process."""
+    """Resource limits of one worker's children."""
 
     timeout_s: float = 120.0
     memory_mb: int = 4096
-    no_network: bool = True
+    max_reply_bytes: int = MAX_REPLY_BYTES
+    cpu_s: float = 0.0  # RLIMIT_CPU per child; 0 = 20 x timeout_s + 60 (a backstop, not the limit)
 
     def validate(self) -> None:
         """Reject limits that cannot work."""
-        if self.timeout_s <= 0:
+        if not self.timeout_s > 0:
             raise ValueError(f"timeout_s: must be positive, got {self.timeout_s}")
         if self.memory_mb < 0:
             raise ValueError(f"memory_mb: must be >= 0 (0 = unlimited), got {self.memory_mb}")
+
+    def cpu_backstop_s(self) -> float:
+        """The CPU seconds a child may use in all before the kernel kills it."""
+        if self.cpu_s > 0:
+            return self.cpu_s
+        return 20 * min(self.timeout_s, 3600.0) + 60
 
 
 @dataclass(frozen=True)
@@ -63,6 +85,8 @@ class TaskOutcome:
 
 
 def _describe_exit(returncode: int) -> str:
+    if returncode == -signal.SIGSYS:
+        return "sandbox violation (worker killed by SIGSYS: a forbidden system call)"
     if returncode < 0:
         try:
             name = signal.Signals(-returncode).name
@@ -73,149 +97,291 @@ def _describe_exit(returncode: int) -> str:
 
 
 class SandboxWorker:
-    """One warm worker process; not thread-safe (the pool gives each call its own worker)."""
+    """One warm zygote and, during a :meth:`session`, its forked child; not thread-safe."""
 
-    def __init__(self, limits: SandboxLimits | None = None, env: dict[str, str] | None = None):
+    def __init__(self, limits: SandboxLimits | None = None, env: dict[str, str] | None = None,
+                 read_paths: tuple[str, ...] = ()):
         self.limits = limits or SandboxLimits()
+        self.read_paths = tuple(read_paths)
         self._env = env
         self._proc: subprocess.Popen[bytes] | None = None
-        self._req_w = self._resp_r = -1
+        self._ctl: socket.socket | None = None
         self._log: Any = None
+        self._child = 0
+        self._req_w = self._resp_r = -1
+        self._log_start = 0
+        self.layers: dict[str, str] = {}
         self.restarts = 0
 
     @property
     def pid(self) -> int:
-        """The current process id (0 when not running)."""
+        """The current child's process id (0 outside a session)."""
+        return self._child
+
+    @property
+    def zygote_pid(self) -> int:
+        """The zygote's process id (0 when not running)."""
         return self._proc.pid if self._proc else 0
 
     def alive(self) -> bool:
-        """True while the process runs."""
+        """True while the zygote runs."""
         return self._proc is not None and self._proc.poll() is None
 
     def start(self) -> None:
-        """Start the process (no-op if it is running)."""
+        """Start the zygote (no-op if it is running)."""
         if self.alive():
             return
-        self._cleanup()
-        req_r, req_w = os.pipe()
-        resp_r, resp_w = os.pipe()
+        self._stop_zygote()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = dict(os.environ if self._env is None else self._env)
         env.setdefault("NUMBA_NUM_THREADS", "1")
+        env.setdefault("NUMBA_THREADING_LAYER", "workqueue")
         env.setdefault("OMP_NUM_THREADS", "1")
+        env.setdefault("OPENBLAS_NUM_THREADS", "1")
         env["PYTHONHASHSEED"] = "0"
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
-        cmd = [sys.executable, "-m", "heurevo.engine.worker", str(req_r), str(resp_w),
-               str(self.limits.memory_mb), "1" if self.limits.no_network else "0"]
-        self._proc = subprocess.Popen(cmd, pass_fds=(req_r, resp_w), start_new_session=True,
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the zygote
+        # PR_SET_PDEATHSIG follows the *thread* that forked: only ask for it from the main thread.
+        watch = os.getpid() if threading.current_thread() is threading.main_thread() else 0
+        cmd = [sys.executable, "-m", "heurevo.engine.zygote", str(theirs.fileno()), str(watch)]
+        self._proc = subprocess.Popen(cmd, pass_fds=(theirs.fileno(),), start_new_session=True,
                                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                       stderr=self._log, env=env)
+        theirs.close()
+        self._ctl = ours
+
+    def warm(self, task: str, payload: Any, timeout_s: float = 300.0) -> str:
+        """Run a trusted warm-up task in the zygote (no candidate code); "" or the error."""
+        self.start()
+        answer = self._control(Control("warm", task=task, payload=payload), "warmed", timeout_s)
+        if answer is None:
+            self._stop_zygote()
+            return "the zygote did not answer the warm-up"
+        return str(answer.value) if answer.status else ""
+
+    # --- engine <-> zygote ------------------------------------------------------------
+    def _control(self, msg: Control | None, expect: str, timeout_s: float,
+                 fds: tuple[int, ...] = ()) -> Control | None:
+        """Send ``msg`` (if any), then wait for the zygote's ``expect`` answer (None: no answer)."""
+        assert self._ctl is not None
+        try:
+            if msg is not None:
+                socket.send_fds(self._ctl, [encode(msg)], list(fds))
+            deadline = time.perf_counter() + timeout_s
+            while True:
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    return None
+                ready, _, _ = select.select([self._ctl], [], [], remaining)
+                if not ready:
+                    continue
+                data = self._ctl.recv(1 << 20)
+                if not data:
+                    return None
+                answer = decode_control(data)
+                if answer.op == expect:
+                    return answer
+        except (OSError, MalformedReply):
+            return None
+
+    # --- sessions: one forked child ---------------------------------------------------
+    @contextlib.contextmanager
+    def session(self) -> Iterator[SandboxWorker]:
+        """A fresh child forked from the warm zygote for the calls inside the block."""
+        if self._child:
+            yield self
+            return
+        self._open_child()
+        try:
+            yield self
+        finally:
+            self._close_child()
+
+    def _open_child(self) -> None:
+        self.start()
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        policy = {"memory_mb": self.limits.memory_mb, "cpu_s": int(self.limits.cpu_backstop_s()),
+                  "fsize_mb": 64, "read_paths": list(self.read_paths)}
+        self._log_start = self._log_size()
+        answer = self._control(Control("fork", payload=policy), "forked", 30.0, (req_r, resp_w))
         os.close(req_r)
         os.close(resp_w)
         self._req_w, self._resp_r = req_w, resp_r
+        if answer is None:
+            self._stop_zygote()
+            return
+        self._child = answer.pid
+        first = self._receive(Any, time.perf_counter() + 30.0)
+        self.layers = first.value if first.ok and isinstance(first.value, dict) else {}
 
-    def call(self, task: str, payload: Any, timeout_s: float | None = None) -> TaskOutcome:
-        """Run ``task(payload)`` in the worker; never raises for anything the task does."""
-        self.start()
-        assert self._proc is not None
-        pid = self._proc.pid
-        timeout = self.limits.timeout_s if timeout_s is None else timeout_s
-        t0 = time.perf_counter()
-        try:
-            write_message(self._req_w, (task, payload))
-        except (BrokenPipeError, OSError):
-            return self._died(t0, pid)
-        deadline = t0 + timeout
-        while True:
-            remaining = deadline - time.perf_counter()
-            if remaining <= 0:
-                self.kill()
-                return TaskOutcome(EvalStatus.TIMEOUT, error=f"killed after {timeout:g} s wall-clock "
-                                   "limit", seconds=time.perf_counter() - t0, worker_pid=pid)
-            ready, _, _ = select.select([self._resp_r], [], [], min(remaining, 1.0))
-            if ready:
-                break
-        try:
-            reply = read_message(self._resp_r)
-        except Exception as exc:  # a corrupt reply means a corrupt worker
-            self.kill()
-            return TaskOutcome(EvalStatus.CRASHED, error=f"unreadable reply from worker: {exc}",
-                               seconds=time.perf_counter() - t0, worker_pid=pid)
-        if reply is None:
-            return self._died(t0, pid)
-        seconds = time.perf_counter() - t0
-        kind, value = reply
-        if kind == "ok":
-            return TaskOutcome(EvalStatus.OK, value=value, seconds=seconds, worker_pid=pid)
-        status = EvalStatus.MEMORY if kind == "memory" else EvalStatus.FAILED
-        return TaskOutcome(status, error=str(value), seconds=seconds, worker_pid=pid)
+    def _close_child(self) -> None:
+        if self._child and self._req_w >= 0:
+            os.close(self._req_w)
+            self._req_w = -1
+            if self._control(None, "exited", 5.0) is None:
+                self._kill_child()
+        self._close_pipes()
+        self._child = 0
 
-    def _died(self, t0: float, pid: int) -> TaskOutcome:
-        assert self._proc is not None
-        try:
-            rc = self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            rc = self._proc.returncode or -signal.SIGKILL
-        tail = self._log_tail()
-        status = EvalStatus.MEMORY if any(m in tail for m in _MEMORY_MARKERS) else EvalStatus.CRASHED
-        detail = _describe_exit(rc) + (f"; last output: {tail[-600:]}" if tail else "")
-        self._cleanup()
-        self.restarts += 1
-        return TaskOutcome(status, error=detail, seconds=time.perf_counter() - t0, worker_pid=pid)
-
-    def _log_tail(self) -> str:
-        if self._log is None:
-            return ""
-        try:
-            self._log.seek(0, os.SEEK_END)
-            size = self._log.tell()
-            self._log.seek(max(0, size - 4000))
-            return self._log.read().decode("utf-8", "replace").strip()
-        except (OSError, ValueError):
-            return ""
-
-    def kill(self) -> None:
-        """Kill the worker's whole process group now."""
-        if self._proc is not None and self._proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self._proc.pid, signal.SIGKILL)
-            self._proc.wait()
-            self.restarts += 1
-        self._cleanup()
-
-    def _cleanup(self) -> None:
+    def _close_pipes(self) -> None:
         for fd in (self._req_w, self._resp_r):
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
         self._req_w = self._resp_r = -1
+
+    def _kill_child(self) -> int | None:
+        """Kill the current child through its zygote; its return code (None: zygote lost too)."""
+        answer = self._control(Control("kill", pid=self._child), "exited", 5.0) if self._child else None
+        self._close_pipes()
+        self._child = 0
+        self.restarts += 1
+        if answer is None:
+            self._stop_zygote()
+            return None
+        return os.waitstatus_to_exitcode(answer.status)
+
+    def call(self, task: str, payload: Any, timeout_s: float | None = None,
+             reply: Any = Any) -> TaskOutcome:
+        """Run ``task(payload)`` in the child; its value must decode as ``reply``. Never raises."""
+        with self.session():
+            return self._call(task, payload, timeout_s, reply)
+
+    def _call(self, task: str, payload: Any, timeout_s: float | None, reply: Any) -> TaskOutcome:
+        pid = self._child
+        t0 = time.perf_counter()
+        if not pid:
+            return TaskOutcome(EvalStatus.CRASHED, error="the worker could not be started"
+                               + self._tail_note(), worker_pid=0)
+        timeout = self.limits.timeout_s if timeout_s is None else timeout_s
+        try:
+            write_frame(self._req_w, encode(Request(task, payload)))
+        except OSError:
+            return self._died(t0, pid)
+        out = self._receive(reply, t0 + timeout)
+        if out.status is EvalStatus.TIMEOUT:
+            self._kill_child()
+            return TaskOutcome(EvalStatus.TIMEOUT, error=f"killed after {timeout:g} s wall-clock "
+                               "limit", seconds=time.perf_counter() - t0, worker_pid=pid)
+        if out.error == _EOF:
+            return self._died(t0, pid)
+        if out.status is EvalStatus.CRASHED:  # malformed: whatever sent it is not trusted again
+            self._kill_child()
+        return dataclasses.replace(out, seconds=time.perf_counter() - t0, worker_pid=pid)
+
+    def _receive(self, reply: Any, deadline: float) -> TaskOutcome:
+        """Wait for one reply frame until ``deadline`` and decode it as ``reply``."""
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return TaskOutcome(EvalStatus.TIMEOUT)
+            ready, _, _ = select.select([self._resp_r], [], [], min(remaining, 1.0))
+            if ready:
+                break
+        try:
+            body = read_frame(self._resp_r, self.limits.max_reply_bytes)
+            if body is None:
+                return TaskOutcome(EvalStatus.CRASHED, error=_EOF)
+            kind, value, error = decode_reply(body, reply)
+        except MalformedReply as exc:
+            return TaskOutcome(EvalStatus.CRASHED, error=f"malformed worker reply: {exc}"[:2000])
+        if kind == "ok":
+            return TaskOutcome(EvalStatus.OK, value=value)
+        return TaskOutcome(EvalStatus.MEMORY if kind == "memory" else EvalStatus.FAILED, error=error)
+
+    def _died(self, t0: float, pid: int) -> TaskOutcome:
+        answer = self._control(None, "exited", 5.0)
+        rc = os.waitstatus_to_exitcode(answer.status) if answer else self._kill_child()
+        self._close_pipes()
+        self._child = 0
+        self.restarts += 1
+        tail = self._log_tail()
+        if rc == -signal.SIGALRM:
+            return TaskOutcome(EvalStatus.TIMEOUT, error="killed by the per-instance wall-clock "
+                               "limit (SIGALRM)", seconds=time.perf_counter() - t0, worker_pid=pid)
+        status = EvalStatus.MEMORY if any(m in tail for m in _MEMORY_MARKERS) else EvalStatus.CRASHED
+        what = _describe_exit(rc) if rc is not None else "worker lost with its zygote"
+        detail = what + (f"; last output: {tail[-600:]}" if tail else "")
+        return TaskOutcome(status, error=detail, seconds=time.perf_counter() - t0, worker_pid=pid)
+
+    def _log_size(self) -> int:
+        if self._log is None:
+            return 0
+        self._log.seek(0, os.SEEK_END)
+        return self._log.tell()
+
+    def _log_tail(self) -> str:
+        """The zygote's stderr written since the current child was forked."""
+        if self._log is None:
+            return ""
+        try:
+            size = self._log_size()
+            self._log.seek(max(self._log_start, size - 4000))
+            return self._log.read().decode("utf-8", "replace").strip()
+        except (OSError, ValueError):
+            return ""
+
+    def _tail_note(self) -> str:
+        tail = self._log_tail()
+        return f"; last output: {tail[-600:]}" if tail else ""
+
+    def kill(self) -> None:
+        """Kill the child and the zygote's whole process group now."""
+        self._stop_zygote()
+
+    def _stop_zygote(self) -> None:
+        self._close_pipes()
+        self._child = 0
+        if self._proc is not None and self._proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait()
+            self.restarts += 1
+        self._proc = None
+        if self._ctl is not None:
+            self._ctl.close()
+            self._ctl = None
         if self._log is not None:
             self._log.close()
             self._log = None
-        if self._proc is not None and self._proc.poll() is not None:
-            self._proc = None
 
     def close(self) -> None:
-        """Stop the worker: close its pipe so it exits, and kill it if it lingers."""
-        if self._proc is not None and self._proc.poll() is None:
-            try:
-                os.close(self._req_w)
-                self._req_w = -1
+        """Stop the worker: end the child, tell the zygote to quit, kill it if it lingers."""
+        if self._child:
+            self._close_child()
+        if self._proc is not None and self._proc.poll() is None and self._ctl is not None:
+            with contextlib.suppress(OSError):
+                self._ctl.send(encode(Control("quit")))
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        self.kill()
+        self._stop_zygote()
+
+
+def missing_layer_warning() -> str:
+    """"" when a fresh sandboxed child gets every OS layer here, else a warning naming the missing."""
+    from heurevo.engine.isolation import missing_layers
+
+    worker = SandboxWorker(SandboxLimits(timeout_s=30, memory_mb=0))
+    try:
+        with worker.session():
+            missing = missing_layers(worker.layers) if worker.layers else ["no worker could start"]
+    finally:
+        worker.close()
+    if not missing:
+        return ""
+    return ("WARNING: the sandbox is missing layer(s) on this machine; candidate code is less "
+            "contained: " + "; ".join(missing) + " (see `heurevo doctor`)")
 
 
 class SandboxPool:
     """A fixed number of warm workers; :meth:`run` is thread-safe and blocks for a free worker."""
 
     def __init__(self, n_workers: int = 1, limits: SandboxLimits | None = None,
-                 warmup: tuple[str, Any] | None = None):
+                 warmup: tuple[str, Any] | None = None, read_paths: tuple[str, ...] = ()):
         if n_workers < 1:
             raise ValueError(f"n_workers must be >= 1, got {n_workers}")
         self.limits = limits or SandboxLimits()
-        self.workers = [SandboxWorker(self.limits) for _ in range(n_workers)]
+        self.workers = [SandboxWorker(self.limits, read_paths=read_paths) for _ in range(n_workers)]
         self._idle: queue.Queue[SandboxWorker] = queue.Queue()
         self._warmup = warmup
         for w in self.workers:
@@ -229,23 +395,25 @@ class SandboxPool:
 
     def _warm(self, worker: SandboxWorker) -> None:
         assert self._warmup is not None
-        worker.call(self._warmup[0], self._warmup[1], timeout_s=max(self.limits.timeout_s, 300.0))
+        worker.warm(self._warmup[0], self._warmup[1], timeout_s=max(self.limits.timeout_s, 300.0))
 
     @contextlib.contextmanager
     def lease(self) -> Iterator[SandboxWorker]:
-        """Hold one warm worker for several calls (a candidate's stages share its compiled code)."""
+        """A fresh child of a warm zygote for several calls (one candidate's stages)."""
         worker = self._idle.get()
         try:
             if not worker.alive() and self._warmup is not None:
                 self._warm(worker)
-            yield worker
+            with worker.session():
+                yield worker
         finally:
             self._idle.put(worker)
 
-    def run(self, task: str, payload: Any, timeout_s: float | None = None) -> TaskOutcome:
-        """Run one task on a free worker (a dead or killed worker is restarted and re-warmed)."""
+    def run(self, task: str, payload: Any, timeout_s: float | None = None,
+            reply: Any = Any) -> TaskOutcome:
+        """Run one task in a fresh child of a free worker (a lost zygote is restarted and re-warmed)."""
         with self.lease() as worker:
-            return worker.call(task, payload, timeout_s)
+            return worker.call(task, payload, timeout_s, reply)
 
     def map(self, task: str, payloads: Iterable[Any], timeout_s: float | None = None) -> list[TaskOutcome]:
         """Run ``task`` on every payload across the workers; results in input order."""

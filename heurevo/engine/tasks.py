@@ -1,8 +1,9 @@
 """Tasks that run inside sandboxed workers (they execute candidate code).
 
-Each takes and returns plain data. A worker keeps problem adapters, loaded instances and the
-last few compiled candidates in memory, so a candidate's stages reuse its compiled functions
-and a warm worker never re-reads an instance file.
+Each takes plain data and returns a typed record (:class:`Prepared`, a list of
+:class:`~heurevo.populations.records.InstanceResult`) that the engine validates on decoding.
+:func:`warmup` runs in the zygote and loads the problem's kernels and instances there; every
+child forked from it inherits them, and keeps the candidate's compiled slots for its stages.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from heurevo.engine.isolation import instance_alarm
 from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import SlotError
 from heurevo.populations.records import InstanceResult
@@ -73,37 +77,59 @@ def _functions(payload: dict[str, Any], quick: bool) -> tuple[dict[str, Any], li
     return functions, complaints, time.perf_counter() - t0
 
 
+class Prepared(msgspec.Struct, forbid_unknown_fields=True):
+    """What compiling a candidate's slots and running their quick checks found."""
+
+    ok: bool
+    feedback: str
+    seconds: float
+
+
 def warmup(payload: dict[str, Any]) -> float:
-    """Load the problem's kernels (compiled or from the disk cache); returns seconds taken."""
+    """Load the problem's kernels (compiled or from the disk cache) and the listed instances.
+
+    Runs in the zygote (default code only), so its children start warm; returns seconds taken.
+    """
     t0 = time.perf_counter()
     ad = adapter(payload["problem"])
     functions, _, _ = _functions({"problem": payload["problem"], "candidate_id": "__default__",
                                   "sources": {}}, quick=False)
-    smoke = ad.smoke_instance(Path(payload["smoke_dir"]))
-    ad.run(_instance(ad, str(smoke)), functions, 1, 100)
+    smoke = _instance(ad, str(ad.smoke_instance(Path(payload["smoke_dir"]))))
+    ad.run(smoke, functions, 1, 100)
+    # the candidate path once with the defaults' own sources: Numba's compiler and the quick
+    # checks initialise here, not again in every child
+    compiled = {}
+    for name, slot in ad.slots().items():
+        compiled[name] = compile_slot(slot, slot.default_source, filename=f"<{slot.key}>").function
+        run_quick_checks(slot, compiled[name])
+    ad.run(smoke, compiled, 1, 100)
+    for path in payload.get("instances", [])[:_MAX_INSTANCES - 1]:
+        _instance(ad, path)
     return time.perf_counter() - t0
 
 
-def prepare(payload: dict[str, Any]) -> dict[str, Any]:
+def prepare(payload: dict[str, Any]) -> Prepared:
     """Compile the candidate's slots and run their quick checks."""
     try:
         _, complaints, seconds = _functions(payload, quick=True)
     except SlotError as exc:
-        return {"ok": False, "feedback": str(exc), "seconds": 0.0}
-    return {"ok": not complaints, "feedback": "\n".join(complaints), "seconds": seconds}
+        return Prepared(False, str(exc), 0.0)
+    return Prepared(not complaints, "\n".join(complaints), seconds)
 
 
-def run_instances(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run the candidate on each ``(path, seed, reference)``; verified, scored results as dicts."""
+def run_instances(payload: dict[str, Any]) -> list[InstanceResult]:
+    """Run the candidate on each ``(path, seed, reference)``; verified, scored results."""
     ad = adapter(payload["problem"])
     functions, _, _ = _functions(payload, quick=False)
     out = []
+    limit = float(payload.get("instance_timeout_s", 0.0))
     for path, seed, reference in payload["instances"]:
         inst = _instance(ad, path)
-        res = ad.run(inst, functions, int(seed), int(payload["budget_steps"]))
+        with instance_alarm(limit):
+            res = ad.run(inst, functions, int(seed), int(payload["budget_steps"]))
         score = ad.score(inst, res.objective, res.feasible, reference) if res.verified else 0.0
         out.append(InstanceResult(
             instance=Path(path).name, seed=int(seed), objective=res.objective, verified=res.verified,
             feasible=res.feasible, steps=res.steps, seconds=res.seconds, trace=res.trace,
-            score=score).to_json())
+            score=score))
     return out

@@ -1,0 +1,100 @@
+"""No state shared between candidates: a candidate that poisons everything it can reach in its
+process leaves the next candidate's score identical to a fresh evaluation."""
+
+from __future__ import annotations
+
+import pytest
+from sandbox_helpers import worker_env
+
+from heurevo.benchmarks.suites import SplitInstance, build_suite
+from heurevo.engine.evaluate import TASKS, EvaluationConfig, StagedEvaluator
+from heurevo.engine.session import suite_cache_dir
+from heurevo.populations.records import Candidate, InstanceResult
+from heurevo.solvers.problem import get_problem
+
+POISON_INIT = '''def initialize_assignment(values, obj_var, obj_cost, obj_paid, rng):
+    if values.size > 50:
+        for j in range(obj_cost.size):
+            obj_cost[j] = 0
+    for v in range(values.size):
+        values[v] = 0
+'''
+CFG = EvaluationConfig(budget_steps=4000, timeout_s=30.0, memory_mb=3072, workers=1, smoke=False,
+                       minibatch=0, early_stop_ratio=0.0)
+
+
+def _candidate(problem: str, **changed: str) -> Candidate:
+    slots = get_problem(problem).slots()
+    sources = {n: s.default_source for n, s in slots.items()} | changed
+    return Candidate.new(problem, sources, operator="test", proposer="test")
+
+
+def _victim(problem: str) -> Candidate:
+    name, slot = next(iter(get_problem(problem).slots().items()))
+    return _candidate(problem, **{name: slot.default_source + "\n# the victim\n"})
+
+
+@pytest.fixture()
+def pbo_split():
+    insts = list(build_suite("pbo-mixed-small", "pbo", suite_cache_dir()).instances)
+    big = [i for i in insts if "knap" in i.name or "cover" in i.name][:2] or insts[:2]
+    return [SplitInstance(i.name, i.path) for i in big]
+
+
+def _fingerprint(results: tuple[InstanceResult, ...]) -> list[tuple]:
+    return [(r.instance, r.objective, r.verified, r.steps, r.score) for r in results]
+
+
+@pytest.mark.slow
+def test_poisoned_arrays_and_classes_do_not_reach_the_next_candidate(pbo_split, tmp_path,
+                                                                      monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", worker_env()["PYTHONPATH"])
+    victim = _victim("pbo")
+    poisoner = _candidate("pbo", initialize_assignment=POISON_INIT)
+    ev = StagedEvaluator("pbo", {"train": pbo_split}, CFG, 7, tmp_path / "work")
+    try:
+        fresh = ev.evaluate(victim)  # its own child: nothing ran before it
+        assert fresh.fitness is not None
+        ev.evaluate(poisoner)
+        touched = ev.pool.run("sandbox_tasks:poison", None)
+        assert touched.ok and touched.value > 0  # it did reach the warm instance arrays
+        after = ev.evaluate(victim)
+        assert after.status is fresh.status and after.fitness == fresh.fitness
+        assert _fingerprint(after.instances) == _fingerprint(fresh.instances)
+
+        # the same poison inside one process would have changed the victim's score
+        payload = ev._payload(victim, pbo_split, ev.baseline("train"))
+        with ev.pool.lease() as worker:
+            worker.call("sandbox_tasks:poison", None)
+            shared = worker.call(f"{TASKS}:run_instances", payload, reply=list[InstanceResult])
+        assert not shared.ok or [r.score for r in shared.value] != [r.score for r in fresh.instances]
+        # and the slot's writes into obj_cost would have broken every later run in that process
+        with ev.pool.lease() as worker:
+            worker.call(f"{TASKS}:run_instances", ev._payload(poisoner, pbo_split, {}),
+                        reply=list[InstanceResult])
+            later = worker.call(f"{TASKS}:run_instances", payload, reply=list[InstanceResult])
+        assert not later.ok or _fingerprint(tuple(later.value)) != _fingerprint(fresh.instances)
+    finally:
+        ev.close()
+
+
+@pytest.mark.slow
+def test_tsp_score_monkeypatch_does_not_reach_the_next_candidate(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", worker_env()["PYTHONPATH"])
+    inst = get_problem("tsp").smoke_instance(tmp_path / "inst")
+    split = [SplitInstance(inst.name, str(inst))]
+    victim = _victim("tsp")
+    ev = StagedEvaluator("tsp", {"train": split}, CFG, 3, tmp_path / "work")
+    try:
+        fresh = ev.evaluate(victim)
+        assert ev.pool.run("sandbox_tasks:poison", None).ok
+        after = ev.evaluate(victim)
+        assert _fingerprint(after.instances) == _fingerprint(fresh.instances)
+        assert all(r.score <= 1.0 for r in after.instances)
+        with ev.pool.lease() as worker:
+            worker.call("sandbox_tasks:poison", None)
+            shared = worker.call(f"{TASKS}:run_instances", ev._payload(victim, split, {}),
+                                 reply=list[InstanceResult])
+        assert shared.ok and shared.value[0].score == 1000.0  # the escape works within a process
+    finally:
+        ev.close()
