@@ -8,6 +8,7 @@ checks are skipped (one layer disabled, the next one holds).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +85,18 @@ def test_escapes_fail_to_compile_even_without_static_checks(tmp_path: Path, body
         fn = compile_slot(HEURISTICS, source).function  # the second fence, checks skipped
         fn(np.ones((4, 4)))
     assert not marker.exists()
+
+
+def test_the_exec_escape_is_real_without_both_layers(tmp_path: Path) -> None:
+    """The first escape of issue 14, run the old way (plain Python, no checks), does escape."""
+    import subprocess
+    import sys
+
+    marker = tmp_path / "escaped"
+    source = HEAD + ESCAPES[0].format(marker=marker)
+    script = ("import numpy as np\nfrom heurevo.solvers.compile import load_python_function\n"
+              "from heurevo.solvers.tsp.slots import HEURISTICS\n"
+              f"load_python_function(HEURISTICS, {source!r})(np.ones((4, 4)))\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=300,
+                   env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert marker.exists()  # so the refusals above stop a working escape
