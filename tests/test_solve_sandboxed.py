@@ -85,6 +85,7 @@ def test_heuristics_that_fail_in_the_worker_are_a_one_line_error(instance: Path,
     (["--time", "nan"], "--time: must be a finite number of seconds > 0, got nan"),
     (["--time", "0"], "--time: must be a finite number"),
     (["--steps", str(2**63 - 1)], "--steps: must be between 0 and 1,000,000,000 steps"),
+    (["--heuristics", "/nonexistent/best.py"], "/nonexistent/best.py: no such file"),
 ])
 def test_solve_limits_are_validated(instance: Path, args: list[str], fragment: str) -> None:
     res = heurevo("solve", str(instance), *args)

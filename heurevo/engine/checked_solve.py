@@ -70,8 +70,9 @@ def solve_checked(path: str | Path, options: SolveOptions, *, trust: bool = Fals
         _limit(limits.check_budget_steps, "--steps", options.steps)
     if trust or options.heuristics is None:
         return solve_file(p, options)
-    if not p.is_file():
-        raise SolverError(f"{p}: no such file")
+    for f in (p, Path(options.heuristics)):
+        if not f.is_file():
+            raise SolverError(f"{f}: no such file")
     check_heuristics_file(options.heuristics, slots_for_file(p))
     payload = {"path": str(p.resolve()), "steps": options.steps, "time_s": options.time_s,
                "seed": options.seed, "heuristics": str(Path(options.heuristics).resolve())}
