@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from heurevo import __version__
@@ -80,12 +81,18 @@ def solve(
     heuristics: Annotated[Path | None, typer.Option("--heuristics", help="Python file overriding slot functions (e.g. from `heurevo export`).")] = None,
     tour_out: Annotated[Path | None, typer.Option("--tour-out", help="TSP: write the best tour to this .tour file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of solver output.")] = False,
+    trust: Annotated[bool, typer.Option("--trust", help="Run the --heuristics file unchecked in this process (default: static checks, then a sandboxed worker).")] = False,
 ) -> None:
     """Solve one instance with the default or given heuristics; the result is verified."""
-    from heurevo.solvers.solve import SolveOptions, solve_file
+    from heurevo.engine.checked_solve import solve_checked
+    from heurevo.solvers.solve import SolveOptions
 
-    outcome = solve_file(instance, SolveOptions(steps=steps, time_s=time_s, seed=seed,
-                                                heuristics=heuristics, tour_out=tour_out))
+    if trust and heuristics is not None:
+        err_console.print(f"note: --trust: {heuristics} runs unchecked and unsandboxed in this process",
+                          highlight=False, markup=False)
+    outcome = solve_checked(instance, SolveOptions(steps=steps, time_s=time_s, seed=seed,
+                                                   heuristics=heuristics, tour_out=tour_out),
+                            trust=trust)
     if as_json:
         print(json.dumps(outcome.to_json()))
     else:
@@ -176,7 +183,8 @@ def main() -> None:
     try:
         app()
     except HeurevoError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True,
+                          soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/]")

@@ -58,6 +58,7 @@ def check_command(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Check a heuristic file and run a small sandboxed evaluation; exit 1 if rejected or failed."""
+    from heurevo import limits
     from heurevo.benchmarks.suites import SplitInstance
     from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
     from heurevo.populations.records import Candidate
@@ -65,6 +66,11 @@ def check_command(
 
     if not file.is_file():
         raise HeurevoError(f"{file}: no such file")
+    try:
+        limits.check_timeout("--timeout", timeout_s)
+        limits.check_budget_steps("--steps", steps, zero_ok=False)
+    except ValueError as exc:
+        raise HeurevoError(str(exc)) from None
     slots = get_problem(problem).slots()
     if slot not in slots:
         raise HeurevoError(f"unknown slot '{slot}' for {problem}; known: {', '.join(slots)}")
@@ -103,7 +109,8 @@ def evolve_command(
     proposer: Annotated[str | None, typer.Option("--proposer", help="gp (offline), llm (EoH operators) or autopbo (Planner/Editor/Evaluator agents).")] = None,
     evaluations: Annotated[int | None, typer.Option("--evaluations", help="Evaluation budget.")] = None,
     seed: Annotated[int | None, typer.Option("--seed")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="Sandboxed worker processes.")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Sandboxed worker processes (at most 2 per core unless --force-workers).")] = None,
+    force_workers: Annotated[bool, typer.Option("--force-workers", help="Allow more workers than 2 per core.")] = False,
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Folder for this run (default: runs/<name>).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --run-dir (or CONFIG_FILE as the run folder).")] = False,
     llm_model: Annotated[str | None, typer.Option("--llm-model", help="Model of the LLM proposers (default: settings).")] = None,
@@ -123,7 +130,8 @@ def evolve_command(
         if llm_replay is not None and config_file is None:
             config_file = llm_replay / "config.toml"
         config = load_toml(RunConfig, config_file) if config_file else RunConfig()
-        config = _override(config, problem, suite, slots, proposer, evaluations, seed, workers)
+        config = _override(config, problem, suite, slots, proposer, evaluations, seed, workers,
+                           force_workers)
         config = llm_override(config, llm_model, llm_base_url, llm_replay)
         folder = run_dir or (llm_replay.with_name(llm_replay.name + "-replay") if llm_replay else None) or load_settings().runs_dir / f"{config.problem}-{config.suite.name.replace('/', '_')}-s{config.seed}"
     run_with_live_view(config, folder, resume)
@@ -167,7 +175,7 @@ def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> 
 
 def _override(config: object, problem: str | None, suite: str | None, slots: str | None,
               proposer: str | None, evaluations: int | None, seed: int | None,
-              workers: int | None) -> object:
+              workers: int | None, force_workers: bool = False) -> object:
     from heurevo.config import from_mapping, to_mapping
     from heurevo.engine.run_config import DEFAULT_SUITES, RunConfig
     from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
@@ -191,6 +199,8 @@ def _override(config: object, problem: str | None, suite: str | None, slots: str
         data["seed"] = seed
     if workers is not None:
         data["evaluation"]["workers"] = workers
+    if force_workers:
+        data["evaluation"]["force_workers"] = True
     return from_mapping(RunConfig, data, path="<command line>")
 
 

@@ -51,7 +51,7 @@ def test_good_source_passes() -> None:
     ("def pick(scores, rng_state):\n    exec('1')\n    return 0\n", "'exec' is not allowed"),
     ("def pick(scores, rng_state):\n    __import__('os').system('x')\n    return 0\n", "dunder name '__import__'"),
     ("def pick(scores, rng_state):\n    return scores.__class__.__mro__\n", "'.__class__'"),
-    ("def pick(scores, rng_state):\n    return (1).__class__.__base__.__subclasses__()\n", "'.__subclasses__'"),
+    ("def pick(scores, rng_state):\n    return (1).__class__.__base__.__subclasses__()\n", "'.__class__'"),
     ("import numpy as np\ndef pick(scores, rng_state):\n    return np._core\n", "'._core'"),
     ("import numpy as np\ndef pick(scores, rng_state):\n    np.save('f', scores)\n    return 0\n", "np.save is not allowed"),
     ("def pick(scores, rng_state):\n    scores.tofile('x')\n    return 0\n", "'.tofile'"),
@@ -122,3 +122,119 @@ def test_direct_and_mutual_recursion_are_refused() -> None:
               "def pick(scores, rng_state):\n    return a(0)\n")
     fb = static_check(SLOT, mutual).feedback()
     assert "'a' is recursive" in fb and "'b' is recursive" in fb
+
+
+POLICY_SLOT = Slot(problem="demo", name="guide", signature="float64[:, :](float64[:, ::1])",
+                   arg_names=("m",), contract="A guide matrix.",
+                   default_source="def guide(m):\n    return m.copy()\n")
+
+
+def _guide(body: str, head: str = "import numpy as np\nimport math\n") -> str:
+    return f"{head}\ndef guide(m):\n    {body}\n    return m.copy()\n"
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    # every escape of issue 14 stops at its first link
+    ("np.ma.core.builtins.exec('1')", "np.ma is not allowed"),
+    ("np.ma.core.inspect.os.system('true')", "np.ma is not allowed"),
+    ("np.polynomial.polyutils.operator.attrgetter('x')", "np.polynomial is not allowed"),
+    ("np.ma.core.np.ctypeslib.ctypes.CDLL(None)", "np.ma is not allowed"),
+    ("np.rec.fromfile('/etc/passwd')", "np.rec is not allowed"),
+    ("np.ma.core.np.random.rand(3)", "np.ma is not allowed"),
+    ("x = np.lib.npyio.load('f')", "np.lib is not allowed"),
+    ("x = np.char.array('a')", "np.char is not allowed"),
+    ("x = np.testing.assert_equal(1, 1)", "np.testing is not allowed"),
+    ("x = np.fft.fft(m)", "np.fft is not allowed"),
+    ("x = np.emath.sqrt(m)", "np.emath is not allowed"),
+    ("x = np.vectorize(abs)", "np.vectorize is not allowed"),
+    ("x = np.frompyfunc(abs, 1, 1)", "np.frompyfunc is not allowed"),
+    ("x = np.random.rand(2)", "rng_random(rng_state)"),
+    ("x = np.linalg.lapack_lite", "np.linalg.lapack_lite is not allowed"),
+    ("x = math.sys", "math.sys is not allowed"),
+    ("x = np.argmaxx(m)", "did you mean 'argmax'?"),
+    # modules are not values
+    ("x = np", "the module 'np' may only be used as np.<name>"),
+    ("x = [np][0].ma", "the module 'np' may only be used"),
+    ("x = np.linalg", "the module 'np.linalg' may only be used"),
+    ("np = 3", "names the numpy module"),
+    # attributes of values: only the listed array / list methods
+    ("x = m.ctypes.data", "'.ctypes' is not an attribute or method"),
+    ("x = m.base", "'.base' is not an attribute"),
+    ("x = rng_random.py_func", "'.py_func' is not an attribute"),
+    ("x = np.sum(m).ma", "'.ma' is not an attribute"),
+    ("x = m.flags", "'.flags' is not an attribute"),
+    ("m.shape = (1, 1)", "assigning to an attribute"),
+    ("x = m.__array_interface__", "'.__array_interface__'"),
+    ("x = np.sum.__globals__", "'.__globals__'"),
+    # reflection, string-to-name, dynamic code
+    ("x = getattr(m, 'size')", "'getattr' is not allowed"),
+    ("x = vars()", "'vars' is not allowed"),
+    ("x = globals()", "'globals' is not allowed"),
+    ("x = attrgetter('size')(m)", "'attrgetter' is not allowed"),
+    ("x = m['__class__']", "strings naming dunder attributes"),
+    ("x = __builtins__", "dunder name '__builtins__'"),
+    ("x = [__loader__ for _ in range(1)]", "dunder name '__loader__'"),
+    ("x = (lambda: __import__)()", "dunder name '__import__'"),
+    ("import os", "imports must be at the top"),
+    ("x = min(m, __key=1)", "keyword argument '__key'"),
+    # code that would run at definition time
+    ("f = lambda a=open('x'): a", "default values of a lambda must be constants"),
+    ("def g(a=np.zeros(10**10)):\n        return a", "default values of 'g' must be constants"),
+    ("def g(a: np.zeros(10**10)):\n        return a", "the annotation of 'a' in 'g'"),
+    ("def g(a) -> np.zeros(10**10):\n        return a", "the return annotation of 'g'"),
+    ("@np.vectorize\n    def g(a):\n        return a", "decorators are not allowed"),
+])
+def test_policy_refuses_with_the_first_bad_link(body: str, fragment: str) -> None:
+    report = static_check(POLICY_SLOT, _guide(body))
+    assert not report.ok
+    assert fragment in report.feedback(), report.feedback()
+    assert all(f.line for f in report.failures), report.feedback()
+
+
+@pytest.mark.parametrize("head", [
+    "import numpy.ma\n", "import numpy.ma as nm\n", "from numpy import ma\n", "from numpy import linalg\n",
+    "from numpy.ma import core\n", "from numpy import random\n", "from numpy import *\n",
+    "import operator\n", "import inspect\n", "import numba\n", "from . import x\n",
+    "from numpy import sum as __x\n", "import numpy as os\n",
+])
+def test_imports_are_only_numpy_math_and_listed_members(head: str) -> None:
+    assert not static_check(POLICY_SLOT, _guide("x = 1", head)).ok
+
+
+@pytest.mark.parametrize("source", [
+    _guide("x = np.linalg.norm(m)\n    y = np.argsort(m[0])\n    z = m.shape[0] + m.size + m.ndim"),
+    _guide("x = 1.0 / m\n    x = x / np.max(x)\n    y = np.mean(m, axis=0).copy()"),
+    _guide("x = math.sqrt(abs(m[0, 0])) + math.pi + np.inf\n    y = m.T.sum()", "import numpy\nimport math\n"),
+    _guide("x = [1.0, 2.0]\n    x.append(3.0)\n    y = np.where(m > 1, m, 0.0).argmax()"),
+    "import numpy as np\nfrom numpy import argsort, float64\n\n\n"
+    "def guide(m: np.ndarray) -> np.ndarray:\n    k: int = 3\n    o = argsort(m[0]).astype(np.int64)\n"
+    "    return m.astype(float64) + o[0] + k\n",
+])
+def test_policy_accepts_the_usual_numpy(source: str) -> None:
+    report = static_check(POLICY_SLOT, source)
+    assert report.ok, report.feedback()
+
+
+@pytest.mark.parametrize("expr", [
+    "-(" * 300 + "1" + ")" * 300,  # the parser's own limit
+    "+".join(["m[0, 0]"] * 2000),  # 2000 deep without parentheses (RecursionError before)
+    "[" * 150 + "1" + "]" * 150,
+])
+def test_deep_nesting_is_rejected_not_raised(expr: str) -> None:
+    report = static_check(POLICY_SLOT, _guide(f"x = {expr}"))
+    assert not report.ok
+    assert "nested" in report.feedback() or "syntax" in report.feedback()
+
+
+def test_checker_failure_of_any_kind_rejects() -> None:
+    huge = "X = " + "+".join(["1"] * 20_000) + "\n" + _guide("x = X")  # under the size limit
+    report = static_check(POLICY_SLOT, huge)
+    assert not report.ok and report.failures[0].kind in ("size", "syntax"), report.feedback()
+
+
+def test_every_registered_default_passes_the_policy() -> None:
+    from heurevo.solvers.problem import get_problem
+
+    for problem in ("pbo", "tsp"):
+        for slot in get_problem(problem).slots().values():
+            assert static_check(slot, slot.default_source).ok, slot.key

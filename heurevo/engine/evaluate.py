@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from heurevo import limits
 from heurevo.benchmarks.suites import SplitInstance
 from heurevo.engine.checks import static_check
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool, TaskOutcome
@@ -30,6 +31,7 @@ from heurevo.populations.records import (
     Stage,
 )
 from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS, get_problem
+from heurevo.text import clip_text
 
 TASKS = "heurevo.engine.tasks"
 
@@ -47,16 +49,14 @@ class EvaluationConfig:
     full: bool = True
     early_stop_ratio: float = 0.5
     boundscheck: bool = False
+    force_workers: bool = False  # allow more than heurevo.limits.max_workers()
 
     def validate(self) -> None:
-        """Reject settings that cannot work."""
-        if self.budget_steps < 0:
-            raise ValueError(f"budget_steps: must be >= 0 (0 = the problem's default), "
-                             f"got {self.budget_steps}")
-        if self.timeout_s <= 0:
-            raise ValueError(f"timeout_s: must be positive, got {self.timeout_s}")
-        if self.workers < 1:
-            raise ValueError(f"workers: must be >= 1, got {self.workers}")
+        """Reject settings that cannot work (limits: :mod:`heurevo.limits`)."""
+        limits.check_budget_steps("budget_steps", self.budget_steps)
+        limits.check_timeout("timeout_s", self.timeout_s)
+        limits.check_memory_mb("memory_mb", self.memory_mb)
+        limits.check_workers("workers", self.workers, force=self.force_workers)
         if self.minibatch < 0:
             raise ValueError(f"minibatch: must be >= 0, got {self.minibatch}")
         if not 0 <= self.early_stop_ratio <= 1:
@@ -160,8 +160,8 @@ class StagedEvaluator:
             fitness, metrics = aggregate(results, baseline) if results else (None, {})
             return EvaluationResult(
                 cid, status, stage, tuple(results), fitness if status is EvalStatus.OK else None,
-                tuple(r.score for r in results), metrics, error, feedback or error,
-                time.perf_counter() - t0)
+                tuple(r.score for r in results), metrics, clip_text(error),
+                clip_text(feedback or error), time.perf_counter() - t0)
 
         unknown = set(candidate.sources) - set(self.slots)
         if unknown:

@@ -16,6 +16,10 @@ from typing import Any
 import numpy as np
 
 from heurevo.solvers.slots import ProbeCase, Slot
+from heurevo.text import clip_text
+
+#: Characters of a candidate's exception message kept in a complaint.
+MAX_EXCEPTION_CHARS = 600
 
 
 def probe_cases(slot: Slot) -> list[ProbeCase]:
@@ -41,6 +45,10 @@ def _short(value: Any) -> str:
     return text if len(text) < 160 else text[:157] + "..."
 
 
+def _message(exc: BaseException) -> str:
+    return clip_text(str(exc), MAX_EXCEPTION_CHARS)
+
+
 def run_quick_checks(slot: Slot, function: Any, cases: list[ProbeCase] | None = None) -> list[str]:
     """Complaints about ``function`` (a compiled slot) on the slot's probe cases; empty = passed."""
     complaints: list[str] = []
@@ -52,7 +60,7 @@ def run_quick_checks(slot: Slot, function: Any, cases: list[ProbeCase] | None = 
         except MemoryError:
             raise  # the worker reports it as a memory failure, not as wrong code
         except Exception as exc:
-            complaints.append(f"raised {type(exc).__name__}: {exc} {where}")
+            complaints.append(f"raised {type(exc).__name__}: {_message(exc)} {where}")
             continue
         for name, before, after in zip(slot.arg_names, case.args, first, strict=True):
             if name not in slot.mutable_args and isinstance(before, np.ndarray) \
@@ -68,7 +76,7 @@ def run_quick_checks(slot: Slot, function: Any, cases: list[ProbeCase] | None = 
         except MemoryError:
             raise
         except Exception as exc:
-            complaints.append(f"raised {type(exc).__name__}: {exc} on a repeated call {where}")
+            complaints.append(f"raised {type(exc).__name__}: {_message(exc)} on a repeated call {where}")
             continue
         if not _same(result, again) or not all(_same(x, y) for x, y in zip(first, second, strict=True)):
             complaints.append(f"is not deterministic {where}: returned {_short(result)} then "

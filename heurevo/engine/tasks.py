@@ -133,3 +133,13 @@ def run_instances(payload: dict[str, Any]) -> list[InstanceResult]:
             feasible=res.feasible, steps=res.steps, seconds=res.seconds, trace=res.trace,
             score=score))
     return out
+
+
+def solve_instance_file(payload: dict[str, Any]) -> dict[str, Any]:
+    """A sandboxed ``heurevo solve --heuristics``: the verified outcome as plain data (with text)."""
+    from heurevo.solvers.solve import SolveOptions, solve_file
+
+    options = SolveOptions(steps=payload["steps"], time_s=payload["time_s"], seed=int(payload["seed"]),
+                           heuristics=Path(payload["heuristics"]))
+    outcome = solve_file(payload["path"], options)
+    return {**outcome.to_json(), "text": outcome.text}

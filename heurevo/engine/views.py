@@ -7,6 +7,7 @@ import time
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from heurevo.engine.run import Budgets, RunStats
 from heurevo.populations.lineage import best_candidate, lineage, ranked
@@ -56,7 +57,7 @@ def llm_outcome_totals(store: Store) -> dict[str, int]:
 
 
 def run_report(store: Store, top: int = 5) -> Group:
-    """``heurevo show``: summary, top candidates, lineage of the best."""
+    """``heurevo show``: summary, top candidates, lineage of the best (candidate text is literal)."""
     info = store.run_info()
     evals = store.evaluations()
     statuses: dict[str, int] = {}
@@ -78,7 +79,7 @@ def run_report(store: Store, top: int = 5) -> Group:
                      + f"; repair rounds {repairs}; {len(calls)} calls, {tokens} tokens")
     stops = store.events("stop")
     if stops:
-        head.add_row("stopped", str(stops[-1].data.get("reason", "")))
+        head.add_row("stopped", Text(str(stops[-1].data.get("reason", ""))))
     parts: list[object] = [Panel(head, title="run", expand=False)]
 
     t = Table(title=f"top {top} candidates (train)")
@@ -86,7 +87,7 @@ def run_report(store: Store, top: int = 5) -> Group:
         t.add_column(col, overflow="fold")
     for r in ranked(store)[:top]:
         t.add_row(r.candidate.id, _fmt(r.fitness), r.result.status.value, r.candidate.operator,
-                  str(r.candidate.generation), (r.candidate.idea or "")[:80])
+                  str(r.candidate.generation), Text((r.candidate.idea or "")[:80]))
     parts.append(t)
 
     best = best_candidate(store)
@@ -97,7 +98,7 @@ def run_report(store: Store, top: int = 5) -> Group:
             b.add_column(col, overflow="fold")
         train_fit = {r.candidate.id: r.fitness for r in ranked(store)}
         for c in lineage(store, cand.id):
-            b.add_row(c.id, c.operator, str(c.generation), _fmt(train_fit.get(c.id)), (c.idea or "")[:80])
+            b.add_row(c.id, c.operator, str(c.generation), _fmt(train_fit.get(c.id)), Text((c.idea or "")[:80]))
         parts.append(b)
         if val is not None:
             parts.append(f"validation fitness of the best: {_fmt(val.fitness)} "

@@ -25,6 +25,7 @@ from heurevo.populations.records import (
     InstanceResult,
     Stage,
 )
+from heurevo.text import clip_text
 
 SCHEMA_VERSION = 1
 
@@ -362,7 +363,7 @@ class SQLiteStore(Store):
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (key, result.candidate_id, result.status.value, result.stage.value, result.fitness,
                  json.dumps(list(result.descriptor)), json.dumps(result.metrics, sort_keys=True),
-                 result.error, result.feedback, result.seconds, time.time()))
+                 clip_text(result.error), clip_text(result.feedback), result.seconds, time.time()))
             if cur.rowcount == 0:
                 return False
             seq = cur.lastrowid
@@ -424,8 +425,8 @@ class SQLiteStore(Store):
             " completion_tokens, cost, seconds, error, created) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (call.cache_key, call.model, json.dumps(call.request, sort_keys=True),
              None if call.response is None else json.dumps(call.response, sort_keys=True),
-             call.prompt_tokens, call.completion_tokens, call.cost, call.seconds, call.error,
-             time.time())).lastrowid)
+             call.prompt_tokens, call.completion_tokens, call.cost, call.seconds,
+             clip_text(call.error), time.time())).lastrowid)
 
     def llm_calls(self) -> list[LLMCall]:
         rows = self._query("SELECT seq, cache_key, model, request, response, prompt_tokens,"

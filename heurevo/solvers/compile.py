@@ -2,8 +2,10 @@
 
 The source is executed in a fresh namespace (never the caller's); every top-level function it
 defines becomes an ``njit`` dispatcher so helpers can be called from the slot function, and the
-slot function itself is compiled eagerly with the slot's exact signature. The result is passed
-to a kernel whose argument type is ``slot.function_type``, so the kernel is never recompiled.
+slot function itself is compiled eagerly, in nopython mode, with the slot's exact signature.
+Every slot is compiled this way (``tsp.heuristics`` too), so candidate code has no Python objects
+to walk. The result is passed to a kernel whose argument type is ``slot.function_type``, so the
+kernel is never recompiled.
 
 This module does not check that source is safe: :mod:`heurevo.engine.checks` does that before
 anything reaches it, and candidate code only ever runs in sandboxed workers.
@@ -12,6 +14,7 @@ anything reaches it, and candidate code only ever runs in sandboxed workers.
 from __future__ import annotations
 
 import math
+import re
 import types as pytypes
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,8 +64,6 @@ def load_python_function(slot: Slot, source: str, *, filename: str = "<slot>") -
     if not isinstance(fn, pytypes.FunctionType):
         raise SlotError(f"{filename}: no function named '{slot.name}' (slot {slot.key}); "
                         f"expected `{slot.def_line()}`")
-    if slot.extra.get("runs_in") == "python":  # plain Python slot: helpers stay plain too
-        return fn
     # Helpers defined in the same source must be jitted for the slot to call them.
     for name, obj in list(namespace.items()):
         if isinstance(obj, pytypes.FunctionType) and obj.__module__ == namespace["__name__"] and name != slot.name:
@@ -72,23 +73,41 @@ def load_python_function(slot: Slot, source: str, *, filename: str = "<slot>") -
 
 def compile_slot(slot: Slot, source: str, *, filename: str = "<slot>",
                  boundscheck: bool = False) -> CompiledSlot:
-    """Compile ``source`` for ``slot`` with its exact signature; raises :class:`SlotError`.
+    """Compile ``source`` for ``slot`` in nopython mode with its exact signature.
 
-    A slot with ``extra["runs_in"] == "python"`` (one that runs once per instance, outside the
-    kernels) gets its plain Python function instead of a Numba dispatcher.
+    Raises :class:`SlotError` with Numba's reason and a repair hint when it does not compile.
     """
     fn = load_python_function(slot, source, filename=filename)
-    if slot.extra.get("runs_in") == "python":  # called once per instance from Python, not jitted
-        return CompiledSlot(slot, source, fn)
     try:
         dispatcher = numba.njit(slot.numba_signature, cache=False, nogil=True, boundscheck=boundscheck)(fn)
     except Exception as exc:
         msg = str(exc).strip().splitlines()
         head = next((m for m in msg if m.strip()), type(exc).__name__)
         detail = "\n".join(msg[:30])
-        raise SlotError(f"{filename}: slot {slot.key} does not compile with signature "
-                        f"{slot.signature}: {head}\n{detail}") from None
+        raise SlotError(f"{filename}: slot {slot.key} does not compile in Numba nopython mode with "
+                        f"signature {slot.signature}: {head}\n{nopython_hint(str(exc))}{detail}") from None
     return CompiledSlot(slot, source, dispatcher)
+
+
+_FUNCTION_NAME = re.compile(r"No implementation of function Function\(<(?:built-in )?function (\w+)")
+_CONVERSION = re.compile(r"No conversion from (.+?) to (.+?) for")
+
+
+def nopython_hint(error: str) -> str:
+    """A repair hint for the usual Numba nopython errors (empty when none applies)."""
+    m = _FUNCTION_NAME.search(error)
+    if m:
+        return (f"hint: Numba does not support {m.group(1)}(...) with these arguments in nopython "
+                "mode (most numpy reductions take no axis=, np.array takes no copy=; keyword "
+                "options are often missing): use the plain form or write the loop.\n")
+    m = _CONVERSION.search(error)
+    if m:
+        return (f"hint: the function returns {m.group(1)} but the slot requires {m.group(2)}: "
+                "convert the result (e.g. .astype(np.float64), np.ascontiguousarray(...)).\n")
+    if "Untyped global name" in error or "Unknown attribute" in error:
+        return ("hint: only numpy/math functions that Numba compiles, the rng_* helpers and your "
+                "own functions can be called from slot code.\n")
+    return ""
 
 
 def compile_slots(slots: Mapping[str, Slot], sources: Mapping[str, str] | None = None,

@@ -57,14 +57,29 @@ SOLVERS.register(".wbo", "heurevo.solvers.pbo.solve:solve_file", "weighted Boole
 SOLVERS.register(".tsp", "heurevo.solvers.tsp.solve:solve_file", "travelling salesman (TSPLIB)")
 
 
+#: problem → "module:function" writing an outcome's solution file (``--tour-out``).
+SOLUTION_WRITERS: Registry[str] = Registry("solution writer")
+SOLUTION_WRITERS.register("tsp", "heurevo.solvers.tsp.solve:write_outcome_tour", "TSPLIB .tour file")
+
+
+def _load(target: str) -> Any:
+    module_name, _, func_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def write_solution(path: Path, outcome: SolveOutcome) -> None:
+    """Write ``outcome``'s solution to ``path`` with its problem's writer (if it has one)."""
+    if outcome.problem in SOLUTION_WRITERS:
+        _load(SOLUTION_WRITERS.get(outcome.problem))(path, outcome)
+
+
 def solver_for(path: Path) -> SolveFunction:
     """The solve function for ``path``'s suffix; raises :class:`SolverError` for an unknown one."""
     suffix = path.suffix.lower()
     if suffix not in SOLVERS:
         raise SolverError(f"{path}: unknown instance type '{suffix}'; "
                           f"heurevo solves {', '.join(SOLVERS.names())}")
-    module_name, _, func_name = SOLVERS.get(suffix).partition(":")
-    return getattr(importlib.import_module(module_name), func_name)
+    return _load(SOLVERS.get(suffix))
 
 
 def solve_file(path: str | Path, options: SolveOptions) -> SolveOutcome:

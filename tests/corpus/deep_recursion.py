@@ -1,6 +1,7 @@
 # slot: pbo.calculate_score
 # expect: rejected
 # reason: recursion is not allowed
+# class: resource-abuse
 def descend(x):
     if x < -1e300:
         return 0.0

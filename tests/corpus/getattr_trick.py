@@ -1,6 +1,7 @@
 # slot: pbo.calculate_score
 # expect: rejected
 # reason: 'getattr' is not allowed
+# class: string-to-name
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # slot: pbo.calculate_score
 # expect: rejected
 # reason: `global` statements are not allowed
+# class: shared-state
 CALLS = 0
 
 

@@ -1,6 +1,7 @@
 # slot: pbo.calculate_score
 # expect: memory
 # reason: memory
+# class: resource-abuse
 import numpy as np
 
 

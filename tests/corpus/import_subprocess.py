@@ -1,6 +1,7 @@
 # slot: pbo.calculate_score
 # expect: rejected
 # reason: import of 'subprocess' is not allowed
+# class: imports
 import subprocess
 
 

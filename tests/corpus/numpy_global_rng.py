@@ -1,6 +1,7 @@
 # slot: pbo.pick_best_variable
 # expect: rejected
 # reason: np.random is not allowed
+# class: attribute-chain
 import numpy as np
 
 

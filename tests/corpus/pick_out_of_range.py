@@ -1,5 +1,6 @@
 # slot: pbo.pick_best_variable
 # expect: rejected
 # reason: returned index
+# class: slot-contract
 def pick_best_variable(good, n_good, score, last_flip, rng):
     return good.size + 57

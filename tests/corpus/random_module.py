@@ -1,6 +1,7 @@
 # slot: pbo.pick_best_variable
 # expect: rejected
 # reason: import of 'random' is not allowed
+# class: imports
 import random
 
 

@@ -1,6 +1,7 @@
 # slot: pbo.calculate_score
 # expect: rejected
 # reason: import of 'time' is not allowed
+# class: resource-abuse
 import time
 
 

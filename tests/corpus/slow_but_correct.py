@@ -1,6 +1,7 @@
 # slot: pbo.calculate_score
 # expect: ok
 # reason:
+# class: ok
 import math
 
 

@@ -1,6 +1,7 @@
 # slot: pbo.calculate_score
 # expect: rejected
 # reason: top-level `For` statement is not allowed
+# class: definition-time
 for _ in range(10**12):
     pass
 

@@ -1,6 +1,7 @@
 # slot: tsp.heuristics
 # expect: rejected
 # reason: returned shape
+# class: slot-contract
 import numpy as np
 
 

@@ -1,6 +1,7 @@
 # slot: tsp.penalize_edges
 # expect: timeout
 # reason: wall-clock limit
+# class: resource-abuse
 def penalize_edges(tour, edge_distance, edge_guide, edge_penalty, edge_n_used, increments, rng_state):
     n = tour.size
     best = 0

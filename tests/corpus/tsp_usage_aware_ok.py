@@ -1,6 +1,7 @@
 # slot: tsp.penalize_edges
 # expect: ok
 # reason:
+# class: ok
 def penalize_edges(tour, edge_distance, edge_guide, edge_penalty, edge_n_used, increments, rng_state):
     best = 0
     best_util = -1.0

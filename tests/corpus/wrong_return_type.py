@@ -1,6 +1,7 @@
 # slot: pbo.calculate_score
 # expect: rejected
 # reason: does not compile
+# class: signature
 import numpy as np
 
 

@@ -7,9 +7,10 @@
 * ``tsp.select_next_node`` — the constructive decision (the AHD papers' ``select_next_node``),
   given the unvisited cities with their distances from the current city and to the destination.
 * ``tsp.heuristics`` — ReEvo's ``heuristics(distance_matrix)``: an n x n guide matrix ("how bad
-  is it to include each edge"), called once per instance. It is n x n by nature and published
-  versions use numpy freely, so it runs as plain Python (``extra["runs_in"] == "python"``); its
-  matrix feeds ``edge_guide`` of the penalty slot. Literature mode only (small n).
+  is it to include each edge"), called once per instance. Like every slot it is compiled by
+  Numba in nopython mode (published versions' ``1 / distance_matrix``, normalisations,
+  ``np.mean``, ``np.argsort`` and loops compile as they are); its matrix feeds ``edge_guide`` of
+  the penalty slot. Literature mode only (small n).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ import numpy as np
 
 
 def heuristics(distance_matrix):
-    return np.array(distance_matrix, dtype=np.float64, copy=True)
+    return distance_matrix.copy()
 '''
 
 
@@ -131,13 +132,13 @@ closes). The default is nearest neighbour (ties to the smaller city index).""",
 
 HEURISTICS = register_slot(Slot(
     problem="tsp", name="heuristics",
-    signature="float64[:, ::1](float64[:, ::1])",
+    signature="float64[:, :](float64[:, ::1])",
     arg_names=("distance_matrix",),
     contract="""ReEvo's TSP-GLS guide: given the n x n distance matrix (diagonal 1e-5), return an
-n x n array of how bad it is to include each edge in a solution (larger = penalised sooner).
-Runs once per instance as plain Python with numpy (not Numba); the result must be finite and
-of the same shape. The default returns the distances (plain guided local search).""",
+n x n float64 array of how bad it is to include each edge in a solution (larger = penalised
+sooner). Runs once per instance, compiled by Numba in nopython mode: numpy functions Numba
+supports (np.mean/np.max without axis=, np.argsort, np.where, ...) and loops; the result must be
+finite and of the same shape. The default returns the distances (plain guided local search).""",
     default_source=HEURISTICS_SOURCE,
     probes="heurevo.solvers.tsp.slots:_heuristics_probes",
-    extra={"runs_in": "python"},
 ))

@@ -127,14 +127,20 @@ def solve_file(path: Path, options: SolveOptions) -> SolveOutcome:
     optimum = known_optimum(inst, path)
     status = "OPTIMAL" if optimum is not None and length == optimum else "FEASIBLE"
     ids = [int(inst.node_ids[i]) for i in result.tour]
-    if options.tour_out is not None:
-        write_tour(options.tour_out, inst.name, ids, f"length {length} (heurevo)")
     gap = f", gap {100.0 * (length / optimum - 1):.3f}% to optimum {optimum}" if optimum else ""
     text = (f"{inst.name}: {inst.n} cities, tour length {length}{gap} "
             f"({status.lower()}, verified); {result.iterations} GLS iterations in "
             f"{result.seconds:.2f} s")
-    return SolveOutcome(problem="tsp", instance=inst.name, objective=length, verified=True,
-                        status=status, steps=result.iterations, seconds=result.seconds,
-                        solution=ids, text=text, trace=result.trace,
-                        extra={"optimum": optimum, "n": inst.n,
-                               "empty_slot_calls": result.empty_slot_calls})
+    outcome = SolveOutcome(problem="tsp", instance=inst.name, objective=length, verified=True,
+                           status=status, steps=result.iterations, seconds=result.seconds,
+                           solution=ids, text=text, trace=result.trace,
+                           extra={"optimum": optimum, "n": inst.n,
+                                  "empty_slot_calls": result.empty_slot_calls})
+    if options.tour_out is not None:
+        write_outcome_tour(options.tour_out, outcome)
+    return outcome
+
+
+def write_outcome_tour(path: Path, outcome: SolveOutcome) -> None:
+    """Write a verified TSP outcome's tour (TSPLIB node ids) as a ``.tour`` file."""
+    write_tour(path, outcome.instance, list(outcome.solution), f"length {outcome.objective} (heurevo)")

@@ -1,0 +1,106 @@
+"""``heurevo solve --heuristics FILE`` as hostile code: static checks, then a sandboxed worker.
+
+The heuristics file gets the same static checks as a candidate, and the solve itself (compile,
+search, verification) runs in a :class:`~heurevo.engine.sandbox.SandboxPool` worker with real
+limits; the engine's process only reads the returned data and writes the solution file. With
+``trust=True`` (``--trust``) both are skipped and the file runs in this process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from heurevo import limits
+from heurevo.engine.checks import static_check
+from heurevo.engine.sandbox import SandboxLimits, SandboxPool
+from heurevo.errors import SlotError, SolverError
+from heurevo.solvers.compile import load_heuristics_file
+from heurevo.solvers.problem import PROBLEMS, get_problem
+from heurevo.solvers.slots import Slot
+from heurevo.solvers.solve import SolveOptions, SolveOutcome, solve_file, write_solution
+from heurevo.text import clip_text
+
+TASK = "heurevo.engine.tasks:solve_instance_file"
+
+#: Seconds a sandboxed solve gets on top of its time budget (compiling, loading, verifying);
+#: a steps-only budget gets ``STEPS_ONLY_TIMEOUT_S``.
+COMPILE_MARGIN_S = 300.0
+STEPS_ONLY_TIMEOUT_S = 3600.0
+
+
+def slots_for_file(path: Path) -> dict[str, Slot]:
+    """The slots of the problem that solves files with ``path``'s suffix."""
+    suffix = path.suffix.lower()
+    for name in PROBLEMS.names():
+        adapter = get_problem(name)
+        if suffix in adapter.suffixes:
+            return adapter.slots()
+    raise SolverError(f"{path}: unknown instance type '{suffix}'")
+
+
+def check_heuristics_file(heuristics: Path, slots: dict[str, Slot]) -> dict[str, str]:
+    """The file's per-slot sources after the static checks; raises :class:`SlotError` if refused."""
+    sources = load_heuristics_file(str(heuristics), slots)
+    problems = [static_check(slots[name], src, filename=str(heuristics)) for name, src in sources.items()]
+    refused = [r for r in problems if not r.ok]
+    if refused:
+        text = " ".join(f.render() for r in refused for f in r.failures)
+        raise SlotError(clip_text(f"{heuristics}: refused by the static checks: {text}", 2000))
+    return sources
+
+
+def sandbox_timeout(options: SolveOptions) -> float:
+    """The wall-clock limit of a sandboxed solve with these options."""
+    if options.time_s is not None:
+        return options.time_s + COMPILE_MARGIN_S
+    if options.steps is not None:
+        return STEPS_ONLY_TIMEOUT_S
+    return 60.0 + COMPILE_MARGIN_S  # the solvers' own default budgets are at most 60 s
+
+
+def solve_checked(path: str | Path, options: SolveOptions, *, trust: bool = False,
+                  memory_mb: int = 4096) -> SolveOutcome:
+    """Solve ``path``; a heuristics file is statically checked and run in a sandboxed worker."""
+    p = Path(path)
+    if options.time_s is not None:
+        _limit(limits.check_timeout, "--time", options.time_s)
+    if options.steps is not None:
+        _limit(limits.check_budget_steps, "--steps", options.steps)
+    if trust or options.heuristics is None:
+        return solve_file(p, options)
+    for f in (p, Path(options.heuristics)):
+        if not f.is_file():
+            raise SolverError(f"{f}: no such file")
+    check_heuristics_file(options.heuristics, slots_for_file(p))
+    payload = {"path": str(p.resolve()), "steps": options.steps, "time_s": options.time_s,
+               "seed": options.seed, "heuristics": str(Path(options.heuristics).resolve())}
+    timeout = sandbox_timeout(options)
+    with SandboxPool(1, SandboxLimits(timeout_s=timeout, memory_mb=memory_mb)) as pool:
+        out = pool.run(TASK, payload, timeout)
+    if not out.ok:  # the last line of a worker's traceback is the exception itself
+        reason = out.error.strip().splitlines()[-1] if out.error.strip() else "no reason given"
+        raise SolverError(clip_text(f"{options.heuristics}: the sandboxed solve ended "
+                                    f"{out.status.value}: {reason}", 2000))
+    outcome = _outcome(out.value)
+    if options.tour_out is not None:
+        write_solution(options.tour_out, outcome)
+    return outcome
+
+
+def _limit(check: Any, key: str, value: Any) -> None:
+    try:
+        check(key, value)
+    except ValueError as exc:
+        raise SolverError(str(exc)) from None
+
+
+def _outcome(data: Any) -> SolveOutcome:
+    """A :class:`SolveOutcome` from the worker's plain data (fields checked, nothing executed)."""
+    names = {f.name for f in dataclasses.fields(SolveOutcome)}
+    if not isinstance(data, dict) or not names >= set(data) or "problem" not in data:
+        raise SolverError("the sandboxed solve returned a malformed reply")
+    fields = dict(data)
+    fields["trace"] = [tuple(t) for t in fields.get("trace", [])]
+    return SolveOutcome(**fields)

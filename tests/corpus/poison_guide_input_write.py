@@ -1,0 +1,10 @@
+# slot: tsp.heuristics
+# expect: rejected
+# reason: modified the read-only argument 'distance_matrix'
+# class: array-poisoning
+import numpy as np
+
+
+def heuristics(distance_matrix):
+    distance_matrix[:, :] = 0.0
+    return distance_matrix + 1.0
