@@ -166,15 +166,17 @@ def _override(config: object, problem: str | None, suite: str | None, slots: str
               proposer: str | None, evaluations: int | None, seed: int | None,
               workers: int | None) -> object:
     from heurevo.config import from_mapping, to_mapping
-    from heurevo.engine.run_config import DEFAULT_SUITES, RunConfig
-    from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
+    from heurevo.engine.run_config import RunConfig
+    from heurevo.solvers.problem import PROBLEMS, problem_info
 
     data = to_mapping(config)
-    if problem:
-        if suite is None and data["suite"]["name"] == DEFAULT_SUITES.get(data["problem"]):
-            data["suite"]["name"] = DEFAULT_SUITES.get(problem, data["suite"]["name"])
-        if data["evaluation"]["budget_steps"] == DEFAULT_BUDGET_STEPS.get(data["problem"]):
+    if problem and data["problem"] in PROBLEMS:
+        old = problem_info(data["problem"])
+        if suite is None and data["suite"]["name"] == old.default_suite:
+            data["suite"]["name"] = ""  # the new problem's default, resolved below
+        if data["evaluation"]["budget_steps"] == old.default_budget_steps:
             data["evaluation"]["budget_steps"] = 0  # the new problem's default, resolved below
+    if problem:
         data["problem"] = problem
     if suite:
         data["suite"]["name"] = suite

@@ -10,7 +10,7 @@ generation, so a run is reproducible. The controller never evaluates or proposes
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -56,11 +56,6 @@ class ControllerConfig:
             raise ValueError(f"generations_per_slot: must be >= 1, got {self.generations_per_slot}")
 
 
-#: How many parents each operator takes.
-OPERATOR_ARITY = {"init": 0, "mutate": 1, "tune": 1, "simplify": 1, "mutate_params": 1,
-                  "mutate_algorithm": 1, "crossover": 2, "crossover_common": 2}
-
-
 @dataclass(frozen=True)
 class ProposalRequest:
     """What the controller asks a proposer for: new code for ``slots`` by ``operator``."""
@@ -100,13 +95,14 @@ class Controller:
     """Steers the population of one run; all state is rebuilt from ``tell`` calls on resume."""
 
     def __init__(self, config: ControllerConfig, problem: str, slot_names: Sequence[str],
-                 default_sources: dict[str, str], seed: int, operators: Sequence[str]):
+                 default_sources: dict[str, str], seed: int, operators: Mapping[str, int]):
+        """``operators``: the proposer's operators, each with the number of parents it takes."""
         config.validate()
         self.config = config
         self.problem = problem
         self.slot_names = tuple(slot_names)
         self.seed = seed
-        self.operators = set(operators)
+        self.operators = dict(operators)
         self.generation = 0
         self.population: list[Member] = []
         self.offspring: list[Member] = []
@@ -153,7 +149,7 @@ class Controller:
         requests = []
         for i in range(n):
             op = rng.choices([o for o, _ in ops], weights=[w for _, w in ops])[0]
-            arity = OPERATOR_ARITY.get(op, 1)
+            arity = self.operators[op]
             if arity > len(viable):
                 op, arity = ("init", 0) if "init" in self.operators else (op, len(viable))
             parents = self.select_parents(viable, arity, salt=i + 1)

@@ -28,7 +28,7 @@ from heurevo.populations.records import (
     InstanceResult,
     Stage,
 )
-from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS, get_problem
+from heurevo.solvers.problem import get_problem, problem_info
 
 TASKS = "heurevo.engine.tasks"
 
@@ -88,7 +88,7 @@ class StagedEvaluator:
                  run_seed: int, work_dir: Path, pool: SandboxPool | None = None):
         config.validate()
         if not config.budget_steps:
-            config = dataclasses.replace(config, budget_steps=DEFAULT_BUDGET_STEPS[problem])
+            config = dataclasses.replace(config, budget_steps=problem_info(problem).default_budget_steps)
         self.problem = problem
         self.adapter = get_problem(problem)
         self.slots = self.adapter.slots()

@@ -17,15 +17,20 @@ import math
 import operator
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from deap import gp
 
 from heurevo.engine.controller import ProposalRequest, seeded
-from heurevo.engine.proposers.base import PROPOSERS, Proposal, ProposalError, Proposer
+from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.engine.proposers.tuning import TuningConfig, step_factor, tune_constants
 from heurevo.solvers.slots import GPHole, Slot
+
+if TYPE_CHECKING:
+    from heurevo.engine.run_config import RunConfig
+    from heurevo.populations.store import Store
 
 TREE_COMMENT = "# gp-tree: "
 JOIN = "join"
@@ -211,7 +216,7 @@ class GPProposer(Proposer):
     """Genetic programming over the expression holes of the requested slots."""
 
     name = "gp"
-    operators = ("init", "mutate", "crossover", "tune")
+    operators: ClassVar[Mapping[str, int]] = {"init": 0, "mutate": 1, "crossover": 2, "tune": 1}
 
     def __init__(self, slots: dict[str, Slot], config: GPConfig | None = None,
                  tuning: TuningConfig | None = None):
@@ -220,6 +225,11 @@ class GPProposer(Proposer):
         self.tuning = tuning or TuningConfig()
         self.holes = {name: s.extra["gp_hole"] for name, s in slots.items() if "gp_hole" in s.extra}
         self.psets = {name: build_pset(h) for name, h in self.holes.items()}
+
+    @classmethod
+    def from_run(cls, config: RunConfig, slots: dict[str, Slot], store: Store) -> GPProposer:
+        """GP with the run's ``gp`` and ``tuning`` settings (it records nothing in ``store``)."""
+        return cls(slots, config.gp, config.tuning)
 
     def evolvable(self) -> list[str]:
         """Slots this proposer can work on."""
@@ -284,5 +294,3 @@ class GPProposer(Proposer):
         idea = "; ".join(f"{s}: {o.splitlines()[0][len(TREE_COMMENT):]}" for s, o in out.items())
         return Proposal(out, request.operator, idea)
 
-
-PROPOSERS.register("gp", GPProposer, "genetic programming over slot expression holes (offline)")

@@ -27,7 +27,6 @@ class PBOAdapter(ProblemAdapter):
     """Pseudo-Boolean optimisation with the StructPBO kernel."""
 
     name = "pbo"
-    suffixes = (".opb", ".wbo")
 
     def slots(self) -> dict[str, Slot]:
         """The seven StructPBO slots (five with GP expression holes)."""

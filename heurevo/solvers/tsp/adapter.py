@@ -34,7 +34,6 @@ class TSPAdapter(ProblemAdapter):
     """Symmetric TSP with guided local search."""
 
     name = "tsp"
-    suffixes = (".tsp",)
 
     def slots(self) -> dict[str, Slot]:
         """penalize_edges (with a GP hole), select_next_node, heuristics."""
