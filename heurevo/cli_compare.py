@@ -80,7 +80,7 @@ def compare_command(
 
 
 def demo_command(
-    problem: Annotated[str, typer.Option("--problem", help="A registered problem (heurevo problems).")] = "pbo",
+    problem: Annotated[str, typer.Option("--problem", help="A registered problem: pbo, tsp or a plug-in.")] = "pbo",
     evaluations: Annotated[int, typer.Option("--evaluations", help="Evaluation budget of the evolution.")] = 120,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     seeds: Annotated[int, typer.Option("--seeds", help="Runs per held-out instance and side.")] = 3,

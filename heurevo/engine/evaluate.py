@@ -28,7 +28,7 @@ from heurevo.populations.records import (
     InstanceResult,
     Stage,
 )
-from heurevo.solvers.problem import get_problem, problem_info
+from heurevo.solvers.problem import get_problem, problem_info, solver_fingerprint
 
 TASKS = "heurevo.engine.tasks"
 
@@ -66,6 +66,28 @@ def derive_seed(*parts: object) -> int:
     """A 31-bit seed from any parts (stable across machines and Python versions)."""
     h = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
     return int.from_bytes(h[:4], "big") & 0x7FFFFFFF
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (an instance is identified by its content, not its path)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def evaluation_fingerprint(problem: str, splits: dict[str, list[SplitInstance]],
+                           budget_steps: int) -> str:
+    """What an evaluation's result depends on besides the candidate's code.
+
+    The instances by name and content hash (so a copied run folder, or a suite regenerated at
+    another path, reuses every stored evaluation), the solver and slot code (so a kernel edit
+    invalidates stored fitness) and the step budget.
+    """
+    contents = sorted((k, [(i.name, file_digest(i.path)) for i in v]) for k, v in splits.items())
+    fp = hashlib.sha256(repr(contents).encode()).hexdigest()[:10]
+    return f"{fp}-s{solver_fingerprint(problem)}-b{budget_steps}"
 
 
 def aggregate(results: list[InstanceResult], baseline: dict[str, float | None]) -> tuple[float, dict[str, float]]:
@@ -106,13 +128,11 @@ class StagedEvaluator:
         self.default_candidate = Candidate.new(
             problem, {n: s.default_source for n, s in self.slots.items()}, operator="default",
             proposer="default")
-        fp = hashlib.sha256(repr(sorted((k, [(i.name, i.path) for i in v]) for k, v in splits.items()))
-                            .encode()).hexdigest()[:10]
-        self._fingerprint = f"{fp}-b{config.budget_steps}"
+        self._fingerprint = evaluation_fingerprint(problem, splits, config.budget_steps)
 
     # --- keys, seeds, baselines ---------------------------------------------------------
     def evaluation_key(self, candidate: Candidate, split: str) -> str:
-        """Identifies (candidate code, split, suite, budget)."""
+        """Identifies (candidate code, split, instance contents, solver code, budget)."""
         return f"{candidate.id}/{split}/{self._fingerprint}"
 
     def _seed(self, candidate: Candidate, instance: SplitInstance) -> int:

@@ -122,6 +122,30 @@ def problem_for_suffix(suffix: str) -> ProblemInfo | None:
     return None
 
 
+def solver_fingerprint(name: str) -> str:
+    """A hash of the code that decides a problem's results: its solver, slots and verifier.
+
+    Covers every module under ``heurevo/solvers`` (the built-in kernels, slots with their
+    default sources, verifiers) and the Numba version, plus every module of the package the
+    adapter lives in when that is a plug-in outside heurevo; any edit of them changes it.
+    Nothing is imported to compute it.
+    """
+    import hashlib
+    from importlib.util import find_spec
+
+    from heurevo._numba_cache import solver_source_hash
+
+    h = hashlib.sha256(solver_source_hash().encode())
+    top = problem_info(name).adapter.partition(":")[0].partition(".")[0]
+    spec = find_spec(top) if top != "heurevo" else None
+    if spec is not None and spec.origin:
+        root = Path(spec.origin).resolve().parent
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def get_problem(name: str) -> ProblemAdapter:
     """A fresh adapter for the named problem."""
     return resolve(problem_info(name).adapter)()
