@@ -106,3 +106,16 @@ def test_heurevo_solve_reads_a_plug_in_file(tmp_path: Path) -> None:
     path = write_bpp(tmp_path / "w.bpp", 100, weibull_items(500, 2))
     out = solve_file(path, SolveOptions())
     assert out.problem == "binpacking" and out.verified and out.objective >= read_bpp(path).lower_bound
+
+
+@pytest.mark.slow
+def test_a_short_gp_evolution_runs_on_the_plug_in(tmp_path: Path) -> None:
+    import heurevo
+
+    run = heurevo.evolve(problem="binpacking", proposer="gp", seed=2, evaluations=4, workers=1,
+                         run_dir=tmp_path / "run")
+    assert run.summary is not None and run.summary.stats.evaluations >= 4
+    assert run.config.suite.name == "binpacking-weibull-1k"
+    best = run.best
+    assert best.train_fitness is not None and best.train_fitness >= 1.0  # the default is a member
+    assert list(best.heuristics.sources) == ["priority"]

@@ -10,10 +10,14 @@ generation, so a run is reproducible. The controller never evaluates or proposes
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import deap.gp
+import deap.tools.emo
+import deap.tools.selection
 from deap import base, tools
 
 from heurevo.populations.records import Member
@@ -81,14 +85,28 @@ class _Wrapped:
         self.fitness.values = tuple(v if v != float("-inf") else -1e9 for v in vals)
 
 
-def seeded(seed: int, fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` with Python's global RNG (which DEAP's tools use) seeded, then restore it."""
-    state = random.getstate()
-    random.seed(seed)
-    try:
-        return fn()
-    finally:
-        random.setstate(state)
+#: DEAP modules that draw from the ``random`` module they imported (``random.choice`` & co.).
+_DEAP_RANDOM_USERS = (deap.gp, deap.tools.selection, deap.tools.emo)
+_DEAP_RANDOM_LOCK = threading.RLock()
+
+
+def seeded(seed: int, fn: Callable[[random.Random], Any]) -> Any:
+    """Run ``fn(rng)`` with ``rng = random.Random(seed)`` as the generator DEAP's tools draw from.
+
+    Python's global RNG is neither seeded nor advanced: for the call, DEAP's modules see ``rng``
+    in place of the ``random`` module (under a lock, restored afterwards). ``fn`` draws its own
+    numbers from ``rng`` too, so the whole call is one reproducible stream.
+    """
+    rng = random.Random(seed)
+    with _DEAP_RANDOM_LOCK:
+        saved = [m.random for m in _DEAP_RANDOM_USERS]
+        for m in _DEAP_RANDOM_USERS:
+            m.random = rng  # type: ignore[attr-defined]
+        try:
+            return fn(rng)
+        finally:
+            for m, original in zip(_DEAP_RANDOM_USERS, saved, strict=True):
+                m.random = original  # type: ignore[attr-defined]
 
 
 class Controller:
@@ -170,10 +188,10 @@ class Controller:
             shift = -floor + 1e-9 if floor <= 0 else 0.0
             for w in wrapped:
                 w.fitness.values = (w.fitness.values[0] + shift,)
-            chosen = seeded(seed, lambda: tools.selRoulette(wrapped, k))
+            chosen = seeded(seed, lambda _: tools.selRoulette(wrapped, k))
         else:
             size = min(self.config.tournament_size, len(wrapped))
-            chosen = seeded(seed, lambda: tools.selTournament(wrapped, k, size))
+            chosen = seeded(seed, lambda _: tools.selTournament(wrapped, k, size))
         return [c.member for c in chosen]
 
     def tell(self, member: Member) -> None:
@@ -190,7 +208,7 @@ class Controller:
         mu = self.config.population_size
         if self.config.survival == "nsga2" and len(pool) > mu:
             wrapped = [_Wrapped(m, self._weights_multi, self.config.objectives) for m in pool]
-            chosen = seeded(self._rng(7).randrange(2**31), lambda: tools.selNSGA2(wrapped, mu))
+            chosen = seeded(self._rng(7).randrange(2**31), lambda _: tools.selNSGA2(wrapped, mu))
             survivors = [w.member for w in chosen]
         else:
             wrapped = [_Wrapped(m, self._weights_single, ("quality",)) for m in pool]

@@ -238,7 +238,7 @@ class GPProposer(Proposer):
     def _limit_ok(self, tree: gp.PrimitiveTree) -> bool:
         return tree.height <= self.config.max_height
 
-    def _vary(self, slot: str, request: ProposalRequest) -> gp.PrimitiveTree:
+    def _vary(self, slot: str, request: ProposalRequest, rng: random.Random) -> gp.PrimitiveTree:
         hole, pset, cfg = self.holes[slot], self.psets[slot], self.config
         parents = [tree_of(p.candidate.sources.get(slot), hole, pset) for p in request.parents]
         op = request.operator
@@ -251,9 +251,9 @@ class GPProposer(Proposer):
             child, _ = gp.cxOnePoint(a, b)
             return child
         if op == "tune":
-            return self._tune_tree(gp.PrimitiveTree(parents[0]))
+            return self._tune_tree(gp.PrimitiveTree(parents[0]), rng)
         mutant = gp.PrimitiveTree(parents[0])
-        if random.random() < 0.7:
+        if rng.random() < 0.7:
             def expr(pset: gp.PrimitiveSetTyped, type_: type) -> list[Any]:
                 low = 1 if type_ is Joined else 0  # a join needs its subtrees: no terminal
                 return gp.genGrow(pset, low, max(low, cfg.mutation_max_height), type_)
@@ -262,13 +262,13 @@ class GPProposer(Proposer):
             (mutant,) = gp.mutNodeReplacement(mutant, pset=pset)
         return mutant
 
-    def _tune_tree(self, tree: gp.PrimitiveTree) -> gp.PrimitiveTree:
+    def _tune_tree(self, tree: gp.PrimitiveTree, rng: random.Random) -> gp.PrimitiveTree:
         consts = [i for i, nd in enumerate(tree) if isinstance(nd, gp.Terminal)
                   and isinstance(nd.value, float)]
         if not consts:
             return tree
-        for i in random.sample(consts, max(1, len(consts) // 2)):
-            value = tree[i].value * step_factor(random, self.config.constant_sigma)
+        for i in rng.sample(consts, max(1, len(consts) // 2)):
+            value = tree[i].value * step_factor(rng, self.config.constant_sigma)
             tree[i] = gp.Terminal(float(f"{value:.4g}"), False, float)
         return tree
 
@@ -285,7 +285,8 @@ class GPProposer(Proposer):
         out: dict[str, str] = {}
         for k, slot in enumerate(slots):
             for attempt in range(20):
-                tree = seeded(request.seed * 31 + k * 1009 + attempt, lambda s=slot: self._vary(s, request))
+                tree = seeded(request.seed * 31 + k * 1009 + attempt,
+                              lambda rng, s=slot: self._vary(s, request, rng))
                 if self._limit_ok(tree):
                     break
             else:
