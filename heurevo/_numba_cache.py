@@ -3,6 +3,11 @@
 Numba checks a cached kernel only against its own file's timestamp, not against the modules it
 inlines or calls, so after an edit (or an upgrade) a stale kernel could be loaded and crash. A
 folder per source hash avoids that. A user's own ``NUMBA_CACHE_DIR`` is left alone.
+
+:func:`configure` runs when :mod:`heurevo.solvers` is first imported (before any kernel is
+compiled or loaded) and sets ``numba.config.CACHE_DIR``, not the environment: importing heurevo
+changes no environment variable. Numba keeps a value set in its config module unless a
+``NUMBA_*`` environment variable changes later.
 """
 
 from __future__ import annotations
@@ -26,9 +31,17 @@ def solver_source_hash() -> str:
     return h.hexdigest()[:16]
 
 
+def cache_dir() -> str:
+    """The kernel cache folder: ``$HEUREVO_CACHE`` (or ~/.cache/heurevo) /numba/<source hash>."""
+    base = os.environ.get("HEUREVO_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "heurevo")
+    return os.path.join(base, "numba", solver_source_hash())
+
+
 def configure() -> None:
-    """Set ``NUMBA_CACHE_DIR`` (unless set) before Numba is imported."""
+    """Set Numba's cache folder in ``numba.config`` (unless ``NUMBA_CACHE_DIR`` is set)."""
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
-    base = os.environ.get("HEUREVO_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "heurevo")
-    os.environ["NUMBA_CACHE_DIR"] = os.path.join(base, "numba", solver_source_hash())
+    from numba.core import config
+
+    if not config.CACHE_DIR:
+        config.CACHE_DIR = cache_dir()

@@ -12,9 +12,6 @@ from heurevo.cli_engine import console, run_with_live_view
 from heurevo.engine.compare import Comparison
 from heurevo.errors import HeurevoError
 
-#: problem → the held-out suite of its default training suite.
-HELDOUT_SUITES = {"pbo": "pbo-mixed-heldout", "tsp": "tsp-uniform-heldout"}
-
 
 def _fmt(value: float | None) -> str:
     if value is None:
@@ -54,11 +51,11 @@ def _compare_run(run_dir: Path, suite: str | None, seeds: int, workers: int | No
     from heurevo.engine.run_config import RunConfig
     from heurevo.engine.session import CONFIG_FILE, run_best, suite_cache_dir
     from heurevo.populations.export import export_source
-    from heurevo.solvers.problem import get_problem
+    from heurevo.solvers.problem import get_problem, problem_info
 
     cand = run_best(run_dir)[0]
     config = load_toml(RunConfig, run_dir / CONFIG_FILE)
-    suite = suite or HELDOUT_SUITES[config.problem]
+    suite = suite or problem_info(config.problem).heldout_suite
     with console.status(f"solving {suite} with the default and the evolved heuristics..."):
         result = compare(cand, suite, suite_cache_dir(), run_dir / "work",
                          budget_steps=config.evaluation.budget_steps, seeds=seeds,
@@ -83,7 +80,7 @@ def compare_command(
 
 
 def demo_command(
-    problem: Annotated[str, typer.Option("--problem", help="pbo or tsp.")] = "pbo",
+    problem: Annotated[str, typer.Option("--problem", help="A registered problem: pbo, tsp or a plug-in.")] = "pbo",
     evaluations: Annotated[int, typer.Option("--evaluations", help="Evaluation budget of the evolution.")] = 120,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     seeds: Annotated[int, typer.Option("--seeds", help="Runs per held-out instance and side.")] = 3,
@@ -93,15 +90,16 @@ def demo_command(
     import dataclasses
 
     from heurevo.config import load_settings
-    from heurevo.engine.run_config import DEFAULT_SUITES, BudgetConfig, RunConfig, SuiteConfig
+    from heurevo.engine.run_config import BudgetConfig, RunConfig
     from heurevo.engine.session import STORE_FILE
+    from heurevo.solvers.problem import PROBLEMS
 
-    if problem not in HELDOUT_SUITES:
-        raise HeurevoError(f"--problem: unknown problem '{problem}'; known: {', '.join(HELDOUT_SUITES)}")
+    if problem not in PROBLEMS:
+        raise HeurevoError(f"--problem: unknown problem '{problem}'; known: {', '.join(PROBLEMS.names())}")
     folder = run_dir or load_settings().runs_dir / f"demo-{problem}-s{seed}"
     resume = (folder / STORE_FILE).is_file()
     config = None if resume else RunConfig(
-        problem=problem, seed=seed, proposer="gp", suite=SuiteConfig(name=DEFAULT_SUITES[problem]),
+        problem=problem, seed=seed, proposer="gp",
         budget=dataclasses.replace(BudgetConfig(), evaluations=evaluations))
     console.rule(f"evolving {problem} heuristics by genetic programming "
                  f"({'resuming ' if resume else ''}{folder})")

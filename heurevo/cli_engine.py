@@ -22,7 +22,7 @@ console = Console()
 
 
 def slots_command(
-    problem: Annotated[str | None, typer.Argument(help="pbo or tsp (default: both).")] = None,
+    problem: Annotated[str | None, typer.Argument(help="A registered problem (default: all of them).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (signature = the def line).")] = False,
 ) -> None:
     """List every slot: signature, contract and default source."""
@@ -51,7 +51,7 @@ def slots_command(
 
 def check_command(
     file: Annotated[Path, typer.Argument(help="Python file with the slot function.")],
-    problem: Annotated[str, typer.Option("--problem", help="pbo or tsp.")],
+    problem: Annotated[str, typer.Option("--problem", help="A registered problem: pbo, tsp or a plug-in.")],
     slot: Annotated[str, typer.Option("--slot", help="Slot name (see `heurevo slots`).")],
     steps: Annotated[int, typer.Option("--steps", help="Step budget of the small evaluation.")] = 2000,
     timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds per stage before the worker is killed.")] = 30.0,
@@ -103,7 +103,7 @@ def check_command(
 
 def evolve_command(
     config_file: Annotated[Path | None, typer.Argument(help="Run config TOML (every field has a default).")] = None,
-    problem: Annotated[str | None, typer.Option("--problem", help="pbo or tsp.")] = None,
+    problem: Annotated[str | None, typer.Option("--problem", help="A registered problem: pbo, tsp or a plug-in.")] = None,
     suite: Annotated[str | None, typer.Option("--suite", help="Named suite or a folder of instances.")] = None,
     slots: Annotated[str | None, typer.Option("--slots", help="Comma-separated slots to evolve.")] = None,
     proposer: Annotated[str | None, typer.Option("--proposer", help="gp (offline), llm (EoH operators) or autopbo (Planner/Editor/Evaluator agents).")] = None,
@@ -177,15 +177,17 @@ def _override(config: object, problem: str | None, suite: str | None, slots: str
               proposer: str | None, evaluations: int | None, seed: int | None,
               workers: int | None, force_workers: bool = False) -> object:
     from heurevo.config import from_mapping, to_mapping
-    from heurevo.engine.run_config import DEFAULT_SUITES, RunConfig
-    from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
+    from heurevo.engine.run_config import RunConfig
+    from heurevo.solvers.problem import PROBLEMS, problem_info
 
     data = to_mapping(config)
-    if problem:
-        if suite is None and data["suite"]["name"] == DEFAULT_SUITES.get(data["problem"]):
-            data["suite"]["name"] = DEFAULT_SUITES.get(problem, data["suite"]["name"])
-        if data["evaluation"]["budget_steps"] == DEFAULT_BUDGET_STEPS.get(data["problem"]):
+    if problem and data["problem"] in PROBLEMS:
+        old = problem_info(data["problem"])
+        if suite is None and data["suite"]["name"] == old.default_suite:
+            data["suite"]["name"] = ""  # the new problem's default, resolved below
+        if data["evaluation"]["budget_steps"] == old.default_budget_steps:
             data["evaluation"]["budget_steps"] = 0  # the new problem's default, resolved below
+    if problem:
         data["problem"] = problem
     if suite:
         data["suite"]["name"] = suite

@@ -16,6 +16,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$venv/bin/python" -m pip install --quiet --upgrade pip
   "$venv/bin/python" -m pip install --quiet torch==2.13.0
   "$venv/bin/python" -m pip install --quiet -e ".[all]"
+  "$venv/bin/python" -m pip install --quiet -e examples/heurevo-binpacking
   touch "$stamp"
 fi
 

@@ -114,10 +114,31 @@ def test_endpoint_validation(tmp_path: Path) -> None:
 def test_command_line_problem_switch_takes_that_problems_defaults() -> None:
     from heurevo.cli_engine import _override
     from heurevo.engine.run_config import RunConfig
-    from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
+    from heurevo.solvers.problem import problem_info
 
     tsp = _override(RunConfig(), "tsp", None, None, None, None, None, None)
     assert tsp.problem == "tsp" and tsp.suite.name == "tsp-uniform-small"
-    assert tsp.evaluation.budget_steps == DEFAULT_BUDGET_STEPS["tsp"]
+    assert tsp.evaluation.budget_steps == problem_info("tsp").default_budget_steps
     chosen = RunConfig(evaluation=dataclasses.replace(RunConfig().evaluation, budget_steps=1234))
     assert _override(chosen, "tsp", None, None, None, None, None, None).evaluation.budget_steps == 1234
+
+
+def test_run_config_for_tsp_needs_no_other_arguments() -> None:
+    from heurevo.engine.run_config import RunConfig
+
+    tsp = RunConfig(problem="tsp")
+    assert tsp.suite.name == "tsp-uniform-small" and tsp.evaluation.budget_steps == 500
+    assert RunConfig().suite.name == "pbo-mixed-small"
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("problem", "knapsackz", "unknown problem 'knapsackz'; known: "),
+    ("proposer", "magic", "unknown proposer 'magic'; known: "),
+])
+def test_problem_and_proposer_are_checked_against_the_registries(
+        tmp_path: Path, key: str, value: str, message: str) -> None:
+    from heurevo.engine.run_config import RunConfig
+
+    with pytest.raises(ConfigError) as exc:
+        load_toml(RunConfig, write(tmp_path, f'{key} = "{value}"\n'))
+    assert exc.value.key == key and message in str(exc.value)

@@ -15,7 +15,7 @@ from heurevo.populations.records import (
     Stage,
 )
 
-OPS = ("init", "mutate", "crossover", "tune")
+OPS = {"init": 0, "mutate": 1, "crossover": 2, "tune": 1}
 
 
 def member(i: int, fit: float | None, slot: str = "a", seconds: float = 1.0, status=EvalStatus.OK) -> Member:

@@ -39,3 +39,25 @@ def test_decorator_uses_docstring() -> None:
         More text."""
 
     assert reg.get("f") is f and reg.describe() == "f: Does f."
+
+
+def test_lazy_reference_is_imported_on_first_lookup() -> None:
+    reg: Registry[object] = Registry("thing")
+    reg.register_lazy("join", "os.path:join", "path join")
+    assert reg.names() == ["join"] and reg.describe() == "join: path join"
+    import os.path
+
+    assert reg.get("join") is os.path.join
+    with pytest.raises(DuplicateNameError, match="refusing"):
+        reg.register("join", 1)
+
+
+def test_built_in_tables_come_from_the_registries() -> None:
+    from heurevo.engine.proposers.base import PROPOSERS, proposer_class
+    from heurevo.solvers.problem import PROBLEMS, problem_for_suffix, problem_info
+
+    assert {"pbo", "tsp"} <= set(PROBLEMS.names())
+    assert problem_for_suffix(".WBO") is problem_info("pbo")
+    assert problem_for_suffix(".nope") is None
+    assert {"gp", "llm", "autopbo"} <= set(PROPOSERS.names())
+    assert proposer_class("gp").operators["crossover"] == 2

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from heurevo.errors import ConfigError
 from heurevo.registry import Registry
+from heurevo.solvers.problem import problem_info
 
 
 @dataclass(frozen=True)
@@ -36,17 +37,16 @@ class Suite:
 
 
 SuiteBuilder = Callable[[Path], Suite]
-SUITES: Registry[SuiteBuilder] = Registry("suite")
-
-#: problem → instance file suffixes, for suites given as folders.
-SUFFIXES = {"pbo": (".opb", ".wbo"), "tsp": (".tsp",)}
+#: Named suites; installed packages add theirs under the ``heurevo.suites`` entry-point group.
+SUITES: Registry[SuiteBuilder] = Registry("suite", group="heurevo.suites")
 
 
 def suite_from_folder(folder: Path, problem: str) -> Suite:
-    """Every instance file of ``problem`` in ``folder`` (sorted by name)."""
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES[problem])
+    """Every instance file of ``problem`` in ``folder`` (sorted by name; suffixes from the registry)."""
+    suffixes = problem_info(problem).suffixes
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in suffixes)
     if not files:
-        raise ConfigError(f"no {'/'.join(SUFFIXES[problem])} files in {folder}", key="suite.name")
+        raise ConfigError(f"no {'/'.join(suffixes)} files in {folder}", key="suite.name")
     return Suite(folder.name, problem, tuple(SplitInstance(p.name, str(p.resolve())) for p in files))
 
 
@@ -78,7 +78,19 @@ def split_suite(suite: Suite, validation_fraction: float, seed: int) -> dict[str
     return {"train": train, "validation": val or train}
 
 
-def _generated(problem: str, folder: Path, make: Callable[[Path], list[Path]], spec: str) -> Suite:
+def generated_suite(problem: str, make: Callable[[Path], object], spec: str) -> SuiteBuilder:
+    """A suite builder that writes its instance files with ``make(folder)`` once and lists them.
+
+    ``spec`` is the suite's definition (e.g. its generator parameters): a change regenerates
+    the cached files. This is how a plug-in declares a generated suite.
+    """
+    def build(folder: Path) -> Suite:
+        suite = _generated(problem, folder, make, spec)
+        return Suite(folder.name, problem, suite.instances)
+    return build
+
+
+def _generated(problem: str, folder: Path, make: Callable[[Path], object], spec: str) -> Suite:
     """Generate the files once, then list them.
 
     The stamp file records ``spec`` (the suite's definition): a cache made from an older
@@ -100,13 +112,12 @@ def _generated(problem: str, folder: Path, make: Callable[[Path], list[Path]], s
 
 
 def _pbo_suite(families: list[str], sizes: list[int], seeds: list[int]) -> SuiteBuilder:
-    def build(folder: Path) -> Suite:
+    def make(folder: Path) -> list[Path]:
         from heurevo.benchmarks.generators.pbo import write_suite
 
-        suite = _generated("pbo", folder, lambda f: write_suite(f, families, sizes, seeds),
-                           f"pbo families={families} sizes={sizes} seeds={seeds}\n")
-        return Suite(folder.name, "pbo", suite.instances)
-    return build
+        return write_suite(folder, families, sizes, seeds)
+
+    return generated_suite("pbo", make, f"pbo families={families} sizes={sizes} seeds={seeds}\n")
 
 
 SUITES.register("pbo-mixed-small", _pbo_suite(["setcover", "knapsack", "vertexcover", "assignment"],
@@ -128,23 +139,19 @@ SUITES.register("pbo-tiny", _pbo_suite(["setcover", "vertexcover"], [20], [1, 2]
 
 
 def _tsp_suite(n: int, seeds: list[int], clustered: bool = False) -> SuiteBuilder:
-    def build(folder: Path) -> Suite:
+    def make(f: Path) -> list[Path]:
         from heurevo.benchmarks.generators.tsp import clustered_points, tsplib_text, uniform_points
 
-        def make(f: Path) -> list[Path]:
-            paths = []
-            for seed in seeds:
-                name = f"{'clustered' if clustered else 'uniform'}{n}-s{seed}"
-                pts = clustered_points(n, seed) if clustered else uniform_points(n, seed)
-                p = f / f"{name}.tsp"
-                p.write_text(tsplib_text(pts, name))
-                paths.append(p)
-            return paths
+        paths = []
+        for seed in seeds:
+            name = f"{'clustered' if clustered else 'uniform'}{n}-s{seed}"
+            pts = clustered_points(n, seed) if clustered else uniform_points(n, seed)
+            p = f / f"{name}.tsp"
+            p.write_text(tsplib_text(pts, name))
+            paths.append(p)
+        return paths
 
-        suite = _generated("tsp", folder, make,
-                           f"tsp n={n} seeds={seeds} clustered={clustered}\n")
-        return Suite(folder.name, "tsp", suite.instances)
-    return build
+    return generated_suite("tsp", make, f"tsp n={n} seeds={seeds} clustered={clustered}\n")
 
 
 SUITES.register("tsp-uniform-small", _tsp_suite(100, list(range(1, 9))),

@@ -17,7 +17,7 @@ from heurevo.engine.checks import static_check
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool
 from heurevo.errors import SlotError, SolverError
 from heurevo.solvers.compile import load_heuristics_file
-from heurevo.solvers.problem import PROBLEMS, get_problem
+from heurevo.solvers.problem import get_problem, problem_for_suffix
 from heurevo.solvers.slots import Slot
 from heurevo.solvers.solve import SolveOptions, SolveOutcome, solve_file, write_solution
 from heurevo.text import clip_text
@@ -32,12 +32,10 @@ STEPS_ONLY_TIMEOUT_S = 3600.0
 
 def slots_for_file(path: Path) -> dict[str, Slot]:
     """The slots of the problem that solves files with ``path``'s suffix."""
-    suffix = path.suffix.lower()
-    for name in PROBLEMS.names():
-        adapter = get_problem(name)
-        if suffix in adapter.suffixes:
-            return adapter.slots()
-    raise SolverError(f"{path}: unknown instance type '{suffix}'")
+    info = problem_for_suffix(path.suffix)
+    if info is None:
+        raise SolverError(f"{path}: unknown instance type '{path.suffix.lower()}'")
+    return get_problem(info.name).slots()
 
 
 def check_heuristics_file(heuristics: Path, slots: dict[str, Slot]) -> dict[str, str]:

@@ -10,10 +10,14 @@ generation, so a run is reproducible. The controller never evaluates or proposes
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import deap.gp
+import deap.tools.emo
+import deap.tools.selection
 from deap import base, tools
 
 from heurevo.populations.records import Member
@@ -56,11 +60,6 @@ class ControllerConfig:
             raise ValueError(f"generations_per_slot: must be >= 1, got {self.generations_per_slot}")
 
 
-#: How many parents each operator takes.
-OPERATOR_ARITY = {"init": 0, "mutate": 1, "tune": 1, "simplify": 1, "mutate_params": 1,
-                  "mutate_algorithm": 1, "crossover": 2, "crossover_common": 2}
-
-
 @dataclass(frozen=True)
 class ProposalRequest:
     """What the controller asks a proposer for: new code for ``slots`` by ``operator``."""
@@ -86,27 +85,42 @@ class _Wrapped:
         self.fitness.values = tuple(v if v != float("-inf") else -1e9 for v in vals)
 
 
-def seeded(seed: int, fn: Callable[[], Any]) -> Any:
-    """Run ``fn`` with Python's global RNG (which DEAP's tools use) seeded, then restore it."""
-    state = random.getstate()
-    random.seed(seed)
-    try:
-        return fn()
-    finally:
-        random.setstate(state)
+#: DEAP modules that draw from the ``random`` module they imported (``random.choice`` & co.).
+_DEAP_RANDOM_USERS = (deap.gp, deap.tools.selection, deap.tools.emo)
+_DEAP_RANDOM_LOCK = threading.RLock()
+
+
+def seeded(seed: int, fn: Callable[[random.Random], Any]) -> Any:
+    """Run ``fn(rng)`` with ``rng = random.Random(seed)`` as the generator DEAP's tools draw from.
+
+    Python's global RNG is neither seeded nor advanced: for the call, DEAP's modules see ``rng``
+    in place of the ``random`` module (under a lock, restored afterwards). ``fn`` draws its own
+    numbers from ``rng`` too, so the whole call is one reproducible stream.
+    """
+    rng = random.Random(seed)
+    with _DEAP_RANDOM_LOCK:
+        saved = [m.random for m in _DEAP_RANDOM_USERS]
+        for m in _DEAP_RANDOM_USERS:
+            m.random = rng  # type: ignore[attr-defined]
+        try:
+            return fn(rng)
+        finally:
+            for m, original in zip(_DEAP_RANDOM_USERS, saved, strict=True):
+                m.random = original  # type: ignore[attr-defined]
 
 
 class Controller:
     """Steers the population of one run; all state is rebuilt from ``tell`` calls on resume."""
 
     def __init__(self, config: ControllerConfig, problem: str, slot_names: Sequence[str],
-                 default_sources: dict[str, str], seed: int, operators: Sequence[str]):
+                 default_sources: dict[str, str], seed: int, operators: Mapping[str, int]):
+        """``operators``: the proposer's operators, each with the number of parents it takes."""
         config.validate()
         self.config = config
         self.problem = problem
         self.slot_names = tuple(slot_names)
         self.seed = seed
-        self.operators = set(operators)
+        self.operators = dict(operators)
         self.generation = 0
         self.population: list[Member] = []
         self.offspring: list[Member] = []
@@ -153,7 +167,7 @@ class Controller:
         requests = []
         for i in range(n):
             op = rng.choices([o for o, _ in ops], weights=[w for _, w in ops])[0]
-            arity = OPERATOR_ARITY.get(op, 1)
+            arity = self.operators[op]
             if arity > len(viable):
                 op, arity = ("init", 0) if "init" in self.operators else (op, len(viable))
             parents = self.select_parents(viable, arity, salt=i + 1)
@@ -174,10 +188,10 @@ class Controller:
             shift = -floor + 1e-9 if floor <= 0 else 0.0
             for w in wrapped:
                 w.fitness.values = (w.fitness.values[0] + shift,)
-            chosen = seeded(seed, lambda: tools.selRoulette(wrapped, k))
+            chosen = seeded(seed, lambda _: tools.selRoulette(wrapped, k))
         else:
             size = min(self.config.tournament_size, len(wrapped))
-            chosen = seeded(seed, lambda: tools.selTournament(wrapped, k, size))
+            chosen = seeded(seed, lambda _: tools.selTournament(wrapped, k, size))
         return [c.member for c in chosen]
 
     def tell(self, member: Member) -> None:
@@ -194,7 +208,7 @@ class Controller:
         mu = self.config.population_size
         if self.config.survival == "nsga2" and len(pool) > mu:
             wrapped = [_Wrapped(m, self._weights_multi, self.config.objectives) for m in pool]
-            chosen = seeded(self._rng(7).randrange(2**31), lambda: tools.selNSGA2(wrapped, mu))
+            chosen = seeded(self._rng(7).randrange(2**31), lambda _: tools.selNSGA2(wrapped, mu))
             survivors = [w.member for w in chosen]
         else:
             wrapped = [_Wrapped(m, self._weights_single, ("quality",)) for m in pool]

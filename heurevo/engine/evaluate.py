@@ -30,7 +30,7 @@ from heurevo.populations.records import (
     InstanceResult,
     Stage,
 )
-from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS, get_problem
+from heurevo.solvers.problem import get_problem, problem_info, solver_fingerprint
 from heurevo.text import clip_text
 
 TASKS = "heurevo.engine.tasks"
@@ -69,6 +69,28 @@ def derive_seed(*parts: object) -> int:
     return int.from_bytes(h[:4], "big") & 0x7FFFFFFF
 
 
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes (an instance is identified by its content, not its path)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def evaluation_fingerprint(problem: str, splits: dict[str, list[SplitInstance]],
+                           budget_steps: int) -> str:
+    """What an evaluation's result depends on besides the candidate's code.
+
+    The instances by name and content hash (so a copied run folder, or a suite regenerated at
+    another path, reuses every stored evaluation), the solver and slot code (so a kernel edit
+    invalidates stored fitness) and the step budget.
+    """
+    contents = sorted((k, [(i.name, file_digest(i.path)) for i in v]) for k, v in splits.items())
+    fp = hashlib.sha256(repr(contents).encode()).hexdigest()[:10]
+    return f"{fp}-s{solver_fingerprint(problem)}-b{budget_steps}"
+
+
 def aggregate(results: list[InstanceResult], baseline: dict[str, float | None]) -> tuple[float, dict[str, float]]:
     """Mean score and the summary metrics (feasible count, wins over the default)."""
     feasible = sum(r.feasible for r in results)
@@ -89,7 +111,7 @@ class StagedEvaluator:
                  run_seed: int, work_dir: Path, pool: SandboxPool | None = None):
         config.validate()
         if not config.budget_steps:
-            config = dataclasses.replace(config, budget_steps=DEFAULT_BUDGET_STEPS[problem])
+            config = dataclasses.replace(config, budget_steps=problem_info(problem).default_budget_steps)
         self.problem = problem
         self.adapter = get_problem(problem)
         self.slots = self.adapter.slots()
@@ -110,13 +132,11 @@ class StagedEvaluator:
         self.default_candidate = Candidate.new(
             problem, {n: s.default_source for n, s in self.slots.items()}, operator="default",
             proposer="default")
-        fp = hashlib.sha256(repr(sorted((k, [(i.name, i.path) for i in v]) for k, v in splits.items()))
-                            .encode()).hexdigest()[:10]
-        self._fingerprint = f"{fp}-b{config.budget_steps}"
+        self._fingerprint = evaluation_fingerprint(problem, splits, config.budget_steps)
 
     # --- keys, seeds, baselines ---------------------------------------------------------
     def evaluation_key(self, candidate: Candidate, split: str) -> str:
-        """Identifies (candidate code, split, suite, budget)."""
+        """Identifies (candidate code, split, instance contents, solver code, budget)."""
         return f"{candidate.id}/{split}/{self._fingerprint}"
 
     def _seed(self, candidate: Candidate, instance: SplitInstance) -> int:

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Literal
 
 from heurevo.engine.controller import ControllerConfig
 from heurevo.engine.evaluate import EvaluationConfig
 from heurevo.engine.llm.config import LLMConfig
+from heurevo.engine.proposers.base import PROPOSERS
 from heurevo.engine.proposers.gp import GPConfig
 from heurevo.engine.proposers.llm import LLMProposerConfig
 from heurevo.engine.proposers.tuning import TuningConfig
-from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
-
-#: The suite a problem's runs use unless told otherwise.
-DEFAULT_SUITES = {"pbo": "pbo-mixed-small", "tsp": "tsp-uniform-small"}
+from heurevo.solvers.problem import PROBLEMS, problem_info
 
 
 @dataclass(frozen=True)
 class SuiteConfig:
-    """Which instances, and how they are split."""
+    """Which instances, and how they are split (an empty name: the problem's default suite)."""
 
-    name: str = "pbo-mixed-small"
+    name: str = ""
     validation_fraction: float = 0.4
 
     def validate(self) -> None:
@@ -52,10 +49,10 @@ class BudgetConfig:
 class RunConfig:
     """Everything that defines a run; written resolved into the run folder as config.toml."""
 
-    problem: Literal["pbo", "tsp"] = "pbo"
+    problem: str = "pbo"
     seed: int = 0
     slots: tuple[str, ...] = ()
-    proposer: Literal["gp", "llm", "autopbo"] = "gp"
+    proposer: str = "gp"
     suite: SuiteConfig = field(default_factory=SuiteConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
@@ -66,44 +63,35 @@ class RunConfig:
     llm_proposer: LLMProposerConfig = field(default_factory=LLMProposerConfig)
 
     def __post_init__(self) -> None:
-        """Resolve the problem's step budget; give LLM proposers operator tables in their names."""
-        if not self.evaluation.budget_steps and self.problem in DEFAULT_BUDGET_STEPS:
-            object.__setattr__(self, "evaluation", dataclasses.replace(
-                self.evaluation, budget_steps=DEFAULT_BUDGET_STEPS[self.problem]))
-        if self.proposer != "gp":
-            c = self.controller
+        """Resolve the problem's step budget and suite, and the proposer's operator tables.
+
+        All three come from the registries; an unknown problem or proposer is left as it is for
+        :meth:`validate` to reject.
+        """
+        if self.problem in PROBLEMS:
+            info = problem_info(self.problem)
+            if not self.evaluation.budget_steps:
+                object.__setattr__(self, "evaluation", dataclasses.replace(
+                    self.evaluation, budget_steps=info.default_budget_steps))
+            if not self.suite.name:
+                object.__setattr__(self, "suite", dataclasses.replace(
+                    self.suite, name=info.default_suite))
+        if self.proposer in PROPOSERS:
+            cls, c = PROPOSERS.get(self.proposer), self.controller
             object.__setattr__(self, "controller", dataclasses.replace(
-                c, exploit_operators=llm_operators(self.proposer, c.exploit_operators, "exploit"),
-                explore_operators=llm_operators(self.proposer, c.explore_operators, "explore")))
+                c, exploit_operators=cls.operator_weights(c.exploit_operators, "exploit"),
+                explore_operators=cls.operator_weights(c.explore_operators, "explore")))
 
     def validate(self) -> None:
         """Reject settings that cannot work."""
+        if self.problem not in PROBLEMS:
+            raise ValueError(f"problem: unknown problem '{self.problem}'; "
+                             f"known: {', '.join(PROBLEMS.names())}")
+        if self.proposer not in PROPOSERS:
+            raise ValueError(f"proposer: unknown proposer '{self.proposer}'; "
+                             f"known: {', '.join(PROPOSERS.names())}")
         for key in ("max_tokens_total", "max_cost_usd"):
             if getattr(self.llm, key) is not None:
                 raise ValueError(f"llm: {key} is taken from the run's budget; set "
                                  f"budget.{'tokens' if key == 'max_tokens_total' else 'cost_usd'}")
 
-
-#: GP's operator names and what the LLM proposer calls the nearest operator.
-GP_TO_LLM = {"mutate": "mutate_algorithm", "tune": "mutate_params"}
-
-#: The LLM proposer's operator weights, used in place of the GP defaults.
-LLM_OPERATORS = {
-    "exploit": {"mutate_algorithm": 0.3, "mutate_params": 0.25, "crossover": 0.2,
-                "crossover_common": 0.15, "simplify": 0.1},
-    "explore": {"init": 0.4, "mutate_algorithm": 0.4, "crossover": 0.1, "simplify": 0.1},
-}
-
-
-def llm_operators(proposer: str, table: dict[str, float], mode: str) -> dict[str, float]:
-    """``table`` for an LLM proposer: GP's defaults → LLM defaults, GP names → LLM names."""
-    if proposer == "autopbo":
-        return {"plan": 1.0}
-    gp_default = getattr(ControllerConfig(), f"{mode}_operators")
-    if table == gp_default:
-        return dict(LLM_OPERATORS[mode])
-    out: dict[str, float] = {}
-    for op, weight in table.items():
-        name = GP_TO_LLM.get(op, op)
-        out[name] = out.get(name, 0.0) + weight
-    return out

@@ -1,18 +1,22 @@
 """What the engine needs from a problem: its slots, instances, a verified solve and a score.
 
-Each problem package provides one :class:`ProblemAdapter`; :data:`PROBLEMS` maps the problem's
-name to ``"module:Class"`` so nothing heavy is imported until a problem is used.
+Each problem package provides one :class:`ProblemAdapter` and one :class:`ProblemInfo`, the
+light record :data:`PROBLEMS` holds: the adapter's ``"module:Class"`` (imported only when the
+problem is used), its file suffixes, default step budget and default suites. Every table the
+engine and CLI need (suffix dispatch, budgets, suites, held-out suites) is read from there. An
+installed package adds a problem by declaring its ``ProblemInfo`` under the ``heurevo.problems``
+entry-point group.
 """
 
 from __future__ import annotations
 
-import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from heurevo.registry import Registry
+from heurevo.errors import SolverError
+from heurevo.registry import Registry, resolve
 from heurevo.solvers.slots import Slot
 
 
@@ -28,11 +32,32 @@ class RunOutput:
     trace: tuple[tuple[int, float, float], ...] = ()
 
 
+@dataclass(frozen=True)
+class ProblemInfo:
+    """What the registry knows of a problem without importing its solver.
+
+    ``adapter`` is ``"module:Class"`` of its :class:`ProblemAdapter`; ``suffixes`` the instance
+    file suffixes it reads (lower case, with the dot); ``default_budget_steps`` the evaluation
+    budget per instance run when a config leaves it at 0; ``default_suite`` and
+    ``heldout_suite`` name registered suites (training and held-out comparison); ``solve``
+    optionally names ``"module:function"`` of a dedicated ``heurevo solve`` implementation
+    (empty: files are solved through the adapter).
+    """
+
+    name: str
+    adapter: str
+    description: str
+    suffixes: tuple[str, ...]
+    default_budget_steps: int
+    default_suite: str
+    heldout_suite: str
+    solve: str = ""
+
+
 class ProblemAdapter(ABC):
     """A problem as the engine sees it."""
 
     name: str = ""
-    suffixes: tuple[str, ...] = ()
 
     @abstractmethod
     def slots(self) -> dict[str, Slot]:
@@ -60,15 +85,67 @@ class ProblemAdapter(ABC):
         """Write a tiny instance for smoke runs into ``directory`` and return its path."""
 
 
-PROBLEMS: Registry[str] = Registry("problem")
-PROBLEMS.register("pbo", "heurevo.solvers.pbo.adapter:PBOAdapter", "pseudo-Boolean optimisation")
-PROBLEMS.register("tsp", "heurevo.solvers.tsp.adapter:TSPAdapter", "travelling salesman")
+PROBLEMS: Registry[ProblemInfo] = Registry("problem", group="heurevo.problems")
 
-#: Evaluation budget per instance run when a config leaves it at 0: PBO flips, TSP GLS iterations.
-DEFAULT_BUDGET_STEPS = {"pbo": 20_000, "tsp": 500}
+
+def register_problem(info: ProblemInfo) -> ProblemInfo:
+    """Register ``info`` under its name; raises on a duplicate."""
+    return PROBLEMS.register(info.name, info, info.description)
+
+
+# Budget steps: PBO flips, TSP GLS iterations.
+register_problem(ProblemInfo("pbo", "heurevo.solvers.pbo.adapter:PBOAdapter",
+                             "pseudo-Boolean optimisation", (".opb", ".wbo"), 20_000,
+                             "pbo-mixed-small", "pbo-mixed-heldout",
+                             "heurevo.solvers.pbo.solve:solve_file"))
+register_problem(ProblemInfo("tsp", "heurevo.solvers.tsp.adapter:TSPAdapter",
+                             "travelling salesman", (".tsp",), 500,
+                             "tsp-uniform-small", "tsp-uniform-heldout",
+                             "heurevo.solvers.tsp.solve:solve_file"))
+
+
+def problem_info(name: str) -> ProblemInfo:
+    """The registered record of the named problem (raises ``UnknownNameError``)."""
+    info = PROBLEMS.get(name)
+    if not isinstance(info, ProblemInfo):
+        raise SolverError(f"problem '{name}' is registered as {info!r}, not a ProblemInfo")
+    return info
+
+
+def problem_for_suffix(suffix: str) -> ProblemInfo | None:
+    """The registered problem that reads files ending in ``suffix`` (None when none does)."""
+    suffix = suffix.lower()
+    for name in PROBLEMS.names():
+        info = problem_info(name)
+        if suffix in info.suffixes:
+            return info
+    return None
+
+
+def solver_fingerprint(name: str) -> str:
+    """A hash of the code that decides a problem's results: its solver, slots and verifier.
+
+    Covers every module under ``heurevo/solvers`` (the built-in kernels, slots with their
+    default sources, verifiers) and the Numba version, plus every module of the package the
+    adapter lives in when that is a plug-in outside heurevo; any edit of them changes it.
+    Nothing is imported to compute it.
+    """
+    import hashlib
+    from importlib.util import find_spec
+
+    from heurevo._numba_cache import solver_source_hash
+
+    h = hashlib.sha256(solver_source_hash().encode())
+    top = problem_info(name).adapter.partition(":")[0].partition(".")[0]
+    spec = find_spec(top) if top != "heurevo" else None
+    if spec is not None and spec.origin:
+        root = Path(spec.origin).resolve().parent
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def get_problem(name: str) -> ProblemAdapter:
     """A fresh adapter for the named problem."""
-    module, _, cls = PROBLEMS.get(name).partition(":")
-    return getattr(importlib.import_module(module), cls)()
+    return resolve(problem_info(name).adapter)()

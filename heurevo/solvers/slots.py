@@ -13,9 +13,10 @@ and every candidate only compiles its own small functions (see :mod:`heurevo.sol
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from heurevo.registry import Registry
@@ -55,7 +56,12 @@ class GPHole:
 
 @dataclass(frozen=True)
 class Slot:
-    """A replaceable decision function of a solver kernel."""
+    """A replaceable decision function of a solver kernel (frozen: ``extra`` is read-only too).
+
+    ``extra`` carries optional facts for particular consumers, e.g. ``"gp_hole"`` (a
+    :class:`GPHole` for the GP proposer) or ``"runs_in": "python"``; a variant with other
+    extras is made with ``slot.with_extra(...)``, never by changing a registered slot.
+    """
 
     problem: str
     name: str
@@ -66,7 +72,21 @@ class Slot:
     allowed_imports: tuple[str, ...] = ("math", "numpy")
     mutable_args: tuple[str, ...] = ()
     probes: str | None = None  # "module:function" returning list[ProbeCase] for quick checks
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+
+    def __reduce__(self) -> Any:  # a mapping proxy does not pickle: rebuild from a plain dict
+        values = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        values["extra"] = dict(self.extra)
+        return (_rebuild_slot, (values,))
+
+    def with_extra(self, **extra: Any) -> Slot:
+        """A copy of this slot with ``extra`` entries added (the registered slot is unchanged)."""
+        values = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        values["extra"] = {**self.extra, **extra}
+        return Slot(**values)
 
     @property
     def key(self) -> str:
@@ -99,6 +119,10 @@ class Slot:
         lines.append(f"    #   returns: {sig.return_type}")
         lines.append(textwrap.indent(self.contract.strip(), "    # "))
         return "\n".join(lines)
+
+
+def _rebuild_slot(values: dict[str, Any]) -> Slot:
+    return Slot(**values)
 
 
 def _parse(signature: str) -> Any:

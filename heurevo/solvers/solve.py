@@ -1,15 +1,27 @@
-"""One entry point to solve an instance file, dispatched on its suffix to the problem's solver."""
+"""One entry point to solve an instance file, dispatched on its suffix to the problem's solver.
+
+The suffix is looked up in the problem registry. A problem may name its own solve function
+(``ProblemInfo.solve``, with time budgets and extra output); otherwise the file is solved
+through its :class:`~heurevo.solvers.problem.ProblemAdapter`, which every plug-in has.
+"""
 
 from __future__ import annotations
 
-import importlib
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from heurevo.errors import SolverError
-from heurevo.registry import Registry
+from heurevo.registry import Registry, resolve
+from heurevo.solvers.problem import (
+    PROBLEMS,
+    ProblemInfo,
+    get_problem,
+    problem_for_suffix,
+    problem_info,
+)
 
 
 @dataclass(frozen=True)
@@ -50,36 +62,49 @@ class SolveOutcome:
 
 SolveFunction = Callable[[Path, SolveOptions], SolveOutcome]
 
-#: suffix → "module:function" of the solver for that file type (imported only when used).
-SOLVERS: Registry[str] = Registry("solver")
-SOLVERS.register(".opb", "heurevo.solvers.pbo.solve:solve_file", "pseudo-Boolean optimisation (OPB)")
-SOLVERS.register(".wbo", "heurevo.solvers.pbo.solve:solve_file", "weighted Boolean optimisation (WBO)")
-SOLVERS.register(".tsp", "heurevo.solvers.tsp.solve:solve_file", "travelling salesman (TSPLIB)")
-
-
 #: problem → "module:function" writing an outcome's solution file (``--tour-out``).
 SOLUTION_WRITERS: Registry[str] = Registry("solution writer")
 SOLUTION_WRITERS.register("tsp", "heurevo.solvers.tsp.solve:write_outcome_tour", "TSPLIB .tour file")
 
 
-def _load(target: str) -> Any:
-    module_name, _, func_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), func_name)
-
-
 def write_solution(path: Path, outcome: SolveOutcome) -> None:
     """Write ``outcome``'s solution to ``path`` with its problem's writer (if it has one)."""
     if outcome.problem in SOLUTION_WRITERS:
-        _load(SOLUTION_WRITERS.get(outcome.problem))(path, outcome)
+        resolve(SOLUTION_WRITERS.get(outcome.problem))(path, outcome)
 
 
 def solver_for(path: Path) -> SolveFunction:
     """The solve function for ``path``'s suffix; raises :class:`SolverError` for an unknown one."""
-    suffix = path.suffix.lower()
-    if suffix not in SOLVERS:
-        raise SolverError(f"{path}: unknown instance type '{suffix}'; "
-                          f"heurevo solves {', '.join(SOLVERS.names())}")
-    return _load(SOLVERS.get(suffix))
+    info = problem_for_suffix(path.suffix)
+    if info is None:
+        known = sorted(s for n in PROBLEMS.names() for s in problem_info(n).suffixes)
+        raise SolverError(f"{path}: unknown instance type '{path.suffix.lower()}'; "
+                          f"heurevo solves {', '.join(known)}")
+    if info.solve:
+        return resolve(info.solve)
+    return lambda p, options: adapter_solve(info, p, options)
+
+
+def adapter_solve(info: ProblemInfo, path: Path, options: SolveOptions) -> SolveOutcome:
+    """Solve ``path`` through the problem's adapter (step budgets only), verified."""
+    from heurevo.solvers.compile import compile_slot, load_heuristics_file
+
+    if options.time_s is not None:
+        raise SolverError(f"{info.name}: this solver takes step budgets only (--steps), not --time")
+    adapter = get_problem(info.name)
+    slots = adapter.slots()
+    sources = load_heuristics_file(str(options.heuristics), slots) if options.heuristics else {}
+    functions = {n: compile_slot(slots[n], src, filename=f"<{slots[n].key}>").function
+                 for n, src in sources.items()}
+    t0 = time.perf_counter()
+    instance = adapter.load(path)
+    steps = info.default_budget_steps if options.steps is None else options.steps
+    out = adapter.run(instance, functions, options.seed, steps)
+    status = "unverified" if not out.verified else "feasible" if out.feasible else "infeasible"
+    text = (f"{path.name}: objective {out.objective} ({status}, {out.steps} steps, "
+            f"{time.perf_counter() - t0:.3f} s)")
+    return SolveOutcome(info.name, str(path), out.objective, out.verified, status, out.steps,
+                        out.seconds, [], text, list(out.trace))
 
 
 def solve_file(path: str | Path, options: SolveOptions) -> SolveOutcome:

@@ -19,8 +19,9 @@ import json
 import re
 import threading
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from heurevo.engine.controller import Member, ProposalRequest
 from heurevo.engine.llm.prompts import (
@@ -30,7 +31,7 @@ from heurevo.engine.llm.prompts import (
     slot_context,
     system_prompt,
 )
-from heurevo.engine.proposers.base import PROPOSERS, Proposal, ProposalError
+from heurevo.engine.proposers.base import Proposal, ProposalError
 from heurevo.engine.proposers.llm import (
     LLMProposerConfig,
     Messages,
@@ -126,7 +127,12 @@ class AutoPBOProposer(ModelProposer):
     """Planner → parallel Editors → Evaluator loop on the controller's current slot."""
 
     name = "autopbo"
-    operators = ("plan",)
+    operators: ClassVar[Mapping[str, int]] = {"plan": 1}
+
+    @classmethod
+    def operator_weights(cls, table: Mapping[str, float], mode: str) -> dict[str, float]:
+        """Always the Planner loop: AutoPBO has one operator."""
+        return {"plan": 1.0}
 
     def __init__(self, client: MeteredClient, slots: dict[str, Slot],
                  config: LLMProposerConfig | None = None, store: Store | None = None):
@@ -264,5 +270,3 @@ class AutoPBOProposer(ModelProposer):
                 "accept": verdict.accept, "outcome": verdict.outcome,
                 "suggestion": verdict.suggestion[:300]})
 
-
-PROPOSERS.register("autopbo", AutoPBOProposer, "AutoPBO agents: Planner, Editor, Evaluator")

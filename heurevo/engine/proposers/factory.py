@@ -6,8 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from heurevo.engine.proposers.base import Proposer
-from heurevo.engine.proposers.gp import GPProposer
+from heurevo.engine.proposers.base import Proposer, proposer_class
 from heurevo.engine.run_config import RunConfig
 from heurevo.errors import ConfigError
 from heurevo.populations.store import LLMCall, SQLiteStore, Store
@@ -21,14 +20,8 @@ RUN_STORE = "run.sqlite"
 
 
 def make_proposer(config: RunConfig, slots: dict[str, Slot], store: Store) -> Proposer:
-    """The configured proposer (LLM proposers record their transcripts in ``store``)."""
-    if config.proposer == "gp":
-        return GPProposer(slots, config.gp, config.tuning)
-    from heurevo.engine.proposers.autopbo import AutoPBOProposer
-    from heurevo.engine.proposers.llm import LLMProposer
-
-    cls = AutoPBOProposer if config.proposer == "autopbo" else LLMProposer
-    return cls(make_client(config, store), slots, config.llm_proposer, store)
+    """The configured proposer, from the registry (LLM proposers record transcripts in ``store``)."""
+    return proposer_class(config.proposer).from_run(config, slots, store)
 
 
 def make_client(config: RunConfig, store: Store) -> MeteredClient:

@@ -17,15 +17,20 @@ import math
 import operator
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from deap import gp
 
 from heurevo.engine.controller import ProposalRequest, seeded
-from heurevo.engine.proposers.base import PROPOSERS, Proposal, ProposalError, Proposer
+from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.engine.proposers.tuning import TuningConfig, step_factor, tune_constants
 from heurevo.solvers.slots import GPHole, Slot
+
+if TYPE_CHECKING:
+    from heurevo.engine.run_config import RunConfig
+    from heurevo.populations.store import Store
 
 TREE_COMMENT = "# gp-tree: "
 JOIN = "join"
@@ -211,7 +216,7 @@ class GPProposer(Proposer):
     """Genetic programming over the expression holes of the requested slots."""
 
     name = "gp"
-    operators = ("init", "mutate", "crossover", "tune")
+    operators: ClassVar[Mapping[str, int]] = {"init": 0, "mutate": 1, "crossover": 2, "tune": 1}
 
     def __init__(self, slots: dict[str, Slot], config: GPConfig | None = None,
                  tuning: TuningConfig | None = None):
@@ -221,6 +226,11 @@ class GPProposer(Proposer):
         self.holes = {name: s.extra["gp_hole"] for name, s in slots.items() if "gp_hole" in s.extra}
         self.psets = {name: build_pset(h) for name, h in self.holes.items()}
 
+    @classmethod
+    def from_run(cls, config: RunConfig, slots: dict[str, Slot], store: Store) -> GPProposer:
+        """GP with the run's ``gp`` and ``tuning`` settings (it records nothing in ``store``)."""
+        return cls(slots, config.gp, config.tuning)
+
     def evolvable(self) -> list[str]:
         """Slots this proposer can work on."""
         return list(self.holes)
@@ -228,7 +238,7 @@ class GPProposer(Proposer):
     def _limit_ok(self, tree: gp.PrimitiveTree) -> bool:
         return tree.height <= self.config.max_height
 
-    def _vary(self, slot: str, request: ProposalRequest) -> gp.PrimitiveTree:
+    def _vary(self, slot: str, request: ProposalRequest, rng: random.Random) -> gp.PrimitiveTree:
         hole, pset, cfg = self.holes[slot], self.psets[slot], self.config
         parents = [tree_of(p.candidate.sources.get(slot), hole, pset) for p in request.parents]
         op = request.operator
@@ -241,9 +251,9 @@ class GPProposer(Proposer):
             child, _ = gp.cxOnePoint(a, b)
             return child
         if op == "tune":
-            return self._tune_tree(gp.PrimitiveTree(parents[0]))
+            return self._tune_tree(gp.PrimitiveTree(parents[0]), rng)
         mutant = gp.PrimitiveTree(parents[0])
-        if random.random() < 0.7:
+        if rng.random() < 0.7:
             def expr(pset: gp.PrimitiveSetTyped, type_: type) -> list[Any]:
                 low = 1 if type_ is Joined else 0  # a join needs its subtrees: no terminal
                 return gp.genGrow(pset, low, max(low, cfg.mutation_max_height), type_)
@@ -252,13 +262,13 @@ class GPProposer(Proposer):
             (mutant,) = gp.mutNodeReplacement(mutant, pset=pset)
         return mutant
 
-    def _tune_tree(self, tree: gp.PrimitiveTree) -> gp.PrimitiveTree:
+    def _tune_tree(self, tree: gp.PrimitiveTree, rng: random.Random) -> gp.PrimitiveTree:
         consts = [i for i, nd in enumerate(tree) if isinstance(nd, gp.Terminal)
                   and isinstance(nd.value, float)]
         if not consts:
             return tree
-        for i in random.sample(consts, max(1, len(consts) // 2)):
-            value = tree[i].value * step_factor(random, self.config.constant_sigma)
+        for i in rng.sample(consts, max(1, len(consts) // 2)):
+            value = tree[i].value * step_factor(rng, self.config.constant_sigma)
             tree[i] = gp.Terminal(float(f"{value:.4g}"), False, float)
         return tree
 
@@ -275,7 +285,8 @@ class GPProposer(Proposer):
         out: dict[str, str] = {}
         for k, slot in enumerate(slots):
             for attempt in range(20):
-                tree = seeded(request.seed * 31 + k * 1009 + attempt, lambda s=slot: self._vary(s, request))
+                tree = seeded(request.seed * 31 + k * 1009 + attempt,
+                              lambda rng, s=slot: self._vary(s, request, rng))
                 if self._limit_ok(tree):
                     break
             else:
@@ -284,5 +295,3 @@ class GPProposer(Proposer):
         idea = "; ".join(f"{s}: {o.splitlines()[0][len(TREE_COMMENT):]}" for s, o in out.items())
         return Proposal(out, request.operator, idea)
 
-
-PROPOSERS.register("gp", GPProposer, "genetic programming over slot expression holes (offline)")

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import ast
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from heurevo.engine.checks import static_check
 from heurevo.engine.controller import Member, ProposalRequest
@@ -37,10 +37,13 @@ from heurevo.engine.llm.prompts import (
     slot_context,
     system_prompt,
 )
-from heurevo.engine.proposers.base import PROPOSERS, Proposal, ProposalError, Proposer
+from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.populations.records import Candidate, EvaluationResult
 from heurevo.populations.store import Store
 from heurevo.solvers.slots import Slot
+
+if TYPE_CHECKING:
+    from heurevo.engine.run_config import RunConfig
 
 #: Every outcome a model answer is counted under.
 OUTCOMES = ("ok", "no_code", "wrong_name", "wrong_arity", "syntax_error", "truncated",
@@ -246,6 +249,13 @@ class ModelProposer(Proposer):
         self.log = OutcomeLog(store)
         self.writer = CodeWriter(client, self.config, self.log)
 
+    @classmethod
+    def from_run(cls, config: RunConfig, slots: dict[str, Slot], store: Store) -> ModelProposer:
+        """The proposer on the run's chat client (live or replayed), recording in ``store``."""
+        from heurevo.engine.proposers.factory import make_client
+
+        return cls(make_client(config, store), slots, config.llm_proposer, store)
+
     def evolvable(self) -> list[str]:
         """Every slot of the problem: the model writes any of them."""
         return list(self.slots)
@@ -271,8 +281,16 @@ class LLMProposer(ModelProposer):
     """Evolution operators as prompts (EoH), each answer repaired up to K times (AutoToS)."""
 
     name = "llm"
-    operators = ("init", "crossover", "crossover_common", "mutate_algorithm", "mutate_params",
-                 "simplify")
+    operators: ClassVar[Mapping[str, int]] = {
+        "init": 0, "crossover": 2, "crossover_common": 2, "mutate_algorithm": 1,
+        "mutate_params": 1, "simplify": 1}
+    default_operators: ClassVar[Mapping[str, Mapping[str, float]]] = {
+        "exploit": {"mutate_algorithm": 0.3, "mutate_params": 0.25, "crossover": 0.2,
+                    "crossover_common": 0.15, "simplify": 0.1},
+        "explore": {"init": 0.4, "mutate_algorithm": 0.4, "crossover": 0.1, "simplify": 0.1},
+    }
+    operator_aliases: ClassVar[Mapping[str, str]] = {"mutate": "mutate_algorithm",
+                                                     "tune": "mutate_params"}
 
     def __init__(self, client: MeteredClient, slots: dict[str, Slot],
                  config: LLMProposerConfig | None = None, store: Store | None = None):
@@ -285,7 +303,7 @@ class LLMProposer(ModelProposer):
         if op not in OPERATOR_TEMPLATES:
             raise ProposalError(f"the llm proposer has no operator {op!r}; it offers "
                                 f"{', '.join(self.operators)}")
-        needed = 0 if op == "init" else 2 if op.startswith("crossover") else 1
+        needed = self.operators[op]
         if len(request.parents) < needed:
             raise ProposalError(f"{op} needs {needed} parent(s), got {len(request.parents)}")
         fallback = source_of(None, request, slot)
@@ -345,5 +363,3 @@ def repair_proposal(writer: CodeWriter, slots: dict[str, Slot], request: Proposa
                     meta={**meta, **(extra_meta or {}), "messages": written.messages,
                           "repairs": written.repairs})
 
-
-PROPOSERS.register("llm", LLMProposer, "LLM evolution operators as prompts (EoH) with repair")

@@ -27,14 +27,11 @@ class PBOAdapter(ProblemAdapter):
     """Pseudo-Boolean optimisation with the StructPBO kernel."""
 
     name = "pbo"
-    suffixes = (".opb", ".wbo")
 
     def slots(self) -> dict[str, Slot]:
         """The seven StructPBO slots (five with GP expression holes)."""
         slots = pbo_slots()
-        for name, hole in HOLES.items():
-            slots[name].extra.setdefault("gp_hole", hole)
-        return slots
+        return {n: s.with_extra(gp_hole=HOLES[n]) if n in HOLES else s for n, s in slots.items()}
 
     def load(self, path: Path) -> PBOInstance:
         """Read and normalise an OPB/WBO file."""

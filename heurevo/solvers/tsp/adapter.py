@@ -34,14 +34,11 @@ class TSPAdapter(ProblemAdapter):
     """Symmetric TSP with guided local search."""
 
     name = "tsp"
-    suffixes = (".tsp",)
 
     def slots(self) -> dict[str, Slot]:
         """penalize_edges (with a GP hole), select_next_node, heuristics."""
         slots = dict(TSP_SLOTS)
-        for name, hole in HOLES.items():
-            slots[name].extra.setdefault("gp_hole", hole)
-        return slots
+        return {n: s.with_extra(gp_hole=HOLES[n]) if n in HOLES else s for n, s in slots.items()}
 
     def load(self, path: Path) -> LoadedTsp:
         """Read a TSPLIB file and build its arrays."""
