@@ -39,8 +39,8 @@ class Evaluator(Protocol):
         ...
 
     def evaluate(self, candidate: Candidate, suite: str = "train",
-                 parent_fitness: float | None = None) -> EvaluationResult:
-        """Evaluate ``candidate`` on the named suite split."""
+                 incumbent: EvaluationResult | None = None) -> EvaluationResult:
+        """Evaluate ``candidate`` on the named suite split (paired with / raced against ``incumbent``)."""
         ...
 
 
@@ -158,7 +158,7 @@ class RunLoop:
                              operator=proposal.operator, proposer=self.proposer.name,
                              idea=proposal.idea, generation=request.generation)
 
-    def _evaluate(self, cand: Candidate, parent_fitness: float | None) -> tuple[EvaluationResult, bool]:
+    def _evaluate(self, cand: Candidate, incumbent: EvaluationResult | None) -> tuple[EvaluationResult, bool]:
         """The stored result if this evaluation already finished, else a fresh one (stored)."""
         key = self.evaluator.evaluation_key(cand, "train")
         with self._engine_time():
@@ -166,7 +166,7 @@ class RunLoop:
             if stored is not None:
                 return stored, True
             self.store.add_candidate(cand)
-        result = self.evaluator.evaluate(cand, "train", parent_fitness)
+        result = self.evaluator.evaluate(cand, "train", incumbent)
         state = CandidateState.EVALUATED if result.ok else \
             CandidateState.REJECTED if result.status is EvalStatus.REJECTED else CandidateState.FAILED
         with self._engine_time():
@@ -258,16 +258,16 @@ class RunLoop:
             self._reserved += 1
             return True
 
-    def _chain(self, req: ProposalRequest) -> list[tuple[Candidate, EvaluationResult, bool]]:
-        """Propose, evaluate, and follow up (repair, refine) while the proposer asks to."""
+    def _chain(self, req: ProposalRequest,
+               incumbent: EvaluationResult | None) -> list[tuple[Candidate, EvaluationResult, bool]]:
+        """Propose, evaluate (paired with the generation's incumbent), follow up while asked to."""
         out: list[tuple[Candidate, EvaluationResult, bool]] = []
         proposal = self._propose(lambda: self.proposer.propose(req), req.operator)
-        parent_fitness = req.parents[0].fitness if req.parents else None
         for round_ in range(1 + self.proposer.max_followups):
             if proposal is None or not self._reserve():
                 break
             cand = self._candidate(req, proposal)
-            result, reused = self._evaluate(cand, parent_fitness)
+            result, reused = self._evaluate(cand, incumbent)
             out.append((cand, result, reused))
             if round_ == self.proposer.max_followups:
                 break
@@ -279,12 +279,14 @@ class RunLoop:
     def _generation(self, pool: ThreadPoolExecutor) -> None:
         with self._engine_time():
             requests = self.controller.ask()
+            # The incumbent is fixed per generation (read before any chain runs): deterministic.
+            incumbent = self.controller.best.result if self.controller.best else None
         if self.budgets.evaluations is not None:  # trim up front: which requests run is deterministic
             requests = requests[:max(0, self.budgets.evaluations - self.stats.evaluations)]
         if self.budgets.proposals is not None:
             requests = requests[:max(0, self.budgets.proposals - self.stats.proposals)]
         self._reserved = self.stats.evaluations
-        chains = [pool.submit(self._chain, req) for req in requests]
+        chains = [pool.submit(self._chain, req, incumbent) for req in requests]
         for fut in chains:  # tell in request order: deterministic
             for cand, result, reused in fut.result():
                 if cand.id in self._seen:  # the same code again: not a new evaluation
