@@ -97,3 +97,15 @@ def test_validation_uses_its_own_seed_count(evaluator) -> None:
 def test_racing_config_is_validated_by_key(key, value, match) -> None:
     with pytest.raises(ConfigError, match=match):
         from_mapping(EvaluationConfig, {key: value}, path="run.toml")
+
+
+def test_a_variant_identical_to_the_incumbent_stops_after_the_first_block(evaluator) -> None:
+    default = evaluator.evaluate(evaluator.default_candidate)
+    same = variant(evaluator, calculate_score="def calculate_score(hscore, oscore):\n"
+                                              "    return oscore + hscore\n")
+    res = evaluator.evaluate(same, incumbent=default)
+    assert res.metrics["raced_out"] == 1.0 and len(res.instances) == evaluator.config.min_block
+    assert res.fitness == pytest.approx(default.fitness)
+    keep = dataclasses.replace(evaluator.config, drop_ties=False)
+    ev = StagedEvaluator("pbo", evaluator.splits, keep, 7, evaluator.work_dir, pool=evaluator.pool)
+    assert len(ev.evaluate(same, incumbent=default).instances) == len(default.instances)

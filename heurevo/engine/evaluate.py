@@ -10,9 +10,12 @@ seed (1.0 = as good as the default; higher is better); fitness is the mean score
 Racing (``racing = true``, on the training split, against the incumbent the run passes in):
 after every block of ``min_block`` pairs a paired test asks whether the candidate is worse than
 the incumbent on the pairs both ran; at ``p < alpha`` the candidate is dropped (its fitness is
-then the incumbent's plus the mean paired difference, an estimate on the incumbent's scale). A
-candidate that finishes the split and looks better than the incumbent gets ``promote_seeds``
-more replicates of every instance, so budget saved on losers goes to likely winners.
+then the incumbent's plus the mean paired difference, an estimate on the incumbent's scale).
+With ``drop_ties``, a candidate whose first block is identical to the incumbent's, pair for pair,
+stops too: on the same seeds it behaves as the incumbent, and its estimate is the incumbent's
+fitness. A candidate that finishes the split *significantly better* than the incumbent (a likely
+new incumbent) gets ``promote_seeds`` more replicates of every instance, so part of the budget
+saved on losers firms up the winners' estimates.
 """
 
 from __future__ import annotations
@@ -59,7 +62,8 @@ class EvaluationConfig:
     alpha: float = 0.05
     seeds_per_instance: int = 1  # replicates of each training instance
     min_block: int = 5  # pairs per racing block (and before the first test)
-    promote_seeds: int = 1  # extra replicates for a candidate that looks better than the incumbent
+    promote_seeds: int = 1  # extra replicates for a candidate significantly better than the incumbent
+    drop_ties: bool = True  # stop a candidate identical to the incumbent on its first block
     validation_seeds: int = 3  # replicates of each validation instance (the guard's sample)
 
     def validate(self) -> None:
@@ -300,7 +304,7 @@ class StagedEvaluator:
             for block_stage, batch in blocks:
                 if not batch:
                     ahead = self._race_verdict(results, inc_scores or {}, "greater")
-                    if ahead is None or ahead.difference.mean <= 0:
+                    if ahead is None or ahead.p_value >= self.config.alpha:
                         break
                     batch = [(i, r) for r in range(base, base + extra) for i in self.splits[split]]
                 stage = block_stage
@@ -314,7 +318,10 @@ class StagedEvaluator:
                 results += [InstanceResult.from_json(d) for d in out.value]
                 if racing:
                     behind = self._race_verdict(results, inc_scores or {}, "less")
-                    if behind is not None and behind.p_value < self.config.alpha:
+                    tied = self.config.drop_ties and stage is Stage.MINIBATCH and \
+                        behind is not None and behind.n_nonzero == 0 and \
+                        _identical(results, incumbent)
+                    if behind is not None and (behind.p_value < self.config.alpha or tied):
                         return done(EvalStatus.OK, stage, results=results, raced_out=True)
                 elif self._far_worse(stage, results, incumbent):
                     break  # the minibatch verdict stands
@@ -341,6 +348,14 @@ class StagedEvaluator:
     def close(self) -> None:
         """Stop the workers."""
         self.pool.close()
+
+
+def _identical(results: list[InstanceResult], incumbent: EvaluationResult | None) -> bool:
+    """True when every run matches the incumbent's run on the same pair in objective and steps."""
+    if incumbent is None:
+        return False
+    theirs = {(r.instance, r.seed): (r.objective, r.feasible, r.steps) for r in incumbent.instances}
+    return all(theirs.get((r.instance, r.seed)) == (r.objective, r.feasible, r.steps) for r in results)
 
 
 def _crash_feedback(out: TaskOutcome, where: str) -> str:

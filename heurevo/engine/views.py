@@ -96,7 +96,8 @@ def run_report(store: Store, top: int = 5) -> Group:
 
     t = Table(title=f"top {top} candidates (train)", caption=(
         "effect: mean paired score difference vs the default on the same instances and seeds, "
-        "95% interval; raced: dropped early, significantly worse than the incumbent"))
+        "95% interval; raced: stopped early (significantly worse than the incumbent, or identical to it "
+        "on the first block)"))
     for col in ("id", "fitness", "effect vs default", "steps", "status", "operator", "gen", "idea"):
         t.add_column(col, overflow="fold")
     for r in ranked(store)[:top]:
