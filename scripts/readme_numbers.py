@@ -73,12 +73,13 @@ def parse_demo(block: str) -> dict[str, Any]:
 
 def render_bench(figures: dict[str, Any]) -> str:
     """The bench evolve tables: held-out score per target/mode/family, then racing vs full."""
-    head = (f"{figures['seeds']} seeds, {figures['evaluations']} evaluations per run; score: "
-            "held-out result relative to the default on the same instance and seed")
+    head = (f"{figures['seeds']} seeds, {figures['evaluations']} evaluations per run, "
+            f"{figures.get('seeds_per_instance', 1)} training seed(s) per instance; score: held-out "
+            "result relative to the default on the same instance and seed")
     lines = [head, "", "| target | mode | family | score (mean ± std) | p | better / same / worse |",
              "|---|---|---|---|---|---|"]
-    cost = ["", "| target | mode | held-out score | training solver steps | steps vs full |",
-            "|---|---|---|---|---|"]
+    cost = ["", "| target | mode | held-out score | training solver steps | steps vs full | "
+                "kept default |", "|---|---|---|---|---|---|"]
     for target, modes in figures["targets"].items():
         for mode, m in modes.items():
             for fam, f in m["families"].items():
@@ -87,7 +88,8 @@ def render_bench(figures: dict[str, Any]) -> str:
             a = m["families"]["all"]
             ratio = m.get("steps_vs_full")
             cost.append(f"| {target} | {mode} | {a['mean']:.4f} ± {a['std']:.4f} | "
-                        f"{m['train_steps']:,} | {f'{ratio:.2f}x' if ratio else 'n/a'} |")
+                        f"{m['train_steps']:,} | {f'{ratio:.2f}x' if ratio else 'n/a'} | "
+                        f"{m['kept_default']} of {figures['seeds']} runs |")
     return "\n".join(lines + cost)
 
 

@@ -58,8 +58,10 @@ def test_bad_input_is_one_line_and_status_2(tmp_path, capsys) -> None:
 def test_bench_tables_from_bench_figures() -> None:
     fam = {"mean": 1.02, "std": 0.01, "p_value": 0.001, "better": 9, "same": 1, "worse": 2}
     figures = {"seeds": 3, "evaluations": 40, "targets": {"pbo-mixed": {
-        "racing": {"families": {"knapsack": fam, "all": fam}, "train_steps": 700, "steps_vs_full": 0.7},
-        "full": {"families": {"knapsack": fam, "all": fam}, "train_steps": 1000, "steps_vs_full": 1.0}}}}
+        "racing": {"families": {"knapsack": fam, "all": fam}, "train_steps": 700, "steps_vs_full": 0.7,
+                   "kept_default": 1},
+        "full": {"families": {"knapsack": fam, "all": fam}, "train_steps": 1000, "steps_vs_full": 1.0,
+                 "kept_default": 0}}}}
     text = rn.render_bench(figures)
     assert "| pbo-mixed | racing | knapsack | 1.0200 ± 0.0100 | 0.001 | 9 / 1 / 2 |" in text
-    assert "| pbo-mixed | racing | 1.0200 ± 0.0100 | 700 | 0.70x |" in text
+    assert "| pbo-mixed | racing | 1.0200 ± 0.0100 | 700 | 0.70x | 1 of 3 runs |" in text

@@ -65,13 +65,13 @@ def _train_steps(store: Any) -> int:
 
 
 def _evolve_once(target: Target, seed: int, evaluations: int, workers: int, racing: bool,
-                 work: Path) -> dict[str, Any]:
+                 work: Path, seeds_per_instance: int = 1) -> dict[str, Any]:
     """One run and its held-out comparison under ``seed``: per-pair scores and steps spent."""
     config = RunConfig(problem=target.problem, seed=seed, slots=target.slots, proposer="gp",  # type: ignore[arg-type]
                        suite=SuiteConfig(name=target.train_suite),
                        budget=dataclasses.replace(BudgetConfig(), evaluations=evaluations))
     config = dataclasses.replace(config, evaluation=dataclasses.replace(
-        config.evaluation, workers=workers, racing=racing))
+        config.evaluation, workers=workers, racing=racing, seeds_per_instance=seeds_per_instance))
     mode = "racing" if racing else "full"
     run = prepare_run(config, work / f"{target.name}-{mode}-s{seed}")
     try:
@@ -126,8 +126,12 @@ def _family_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def run_evolve_bench(*, targets: list[str], seeds: int = 5, evaluations: int = 100,
                      workers: int = 2, out: Path | None = None, modes: tuple[str, ...] = ("racing", "full"),
-                     console: Console | None = None) -> dict[str, Any]:
-    """Run every target over ``seeds`` seeds in each mode; print and return the figures."""
+                     seeds_per_instance: int = 1, console: Console | None = None) -> dict[str, Any]:
+    """Run every target over ``seeds`` seeds in each mode; print and return the figures.
+
+    ``seeds_per_instance``: training replicates per instance in both modes (the pairs racing
+    can stop early on; full evaluation runs them all).
+    """
     console = console or Console()
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
@@ -135,9 +139,11 @@ def run_evolve_bench(*, targets: list[str], seeds: int = 5, evaluations: int = 1
     bad_modes = [m for m in modes if m not in MODES]
     if bad_modes:
         raise ValueError(f"unknown mode(s) {bad_modes}; known: {', '.join(MODES)}")
-    figures: dict[str, Any] = {"seeds": seeds, "evaluations": evaluations, "targets": {}}
+    figures: dict[str, Any] = {"seeds": seeds, "evaluations": evaluations,
+                               "seeds_per_instance": seeds_per_instance, "targets": {}}
     quality = Table(title=f"GP evolution vs default on held-out instances ({seeds} seeds, "
-                          f"{evaluations} evaluations per run)")
+                          f"{evaluations} evaluations per run, {seeds_per_instance} training "
+                          "seed(s) per instance)")
     for col in ("target", "mode", "family", "score (mean ± std over seeds)", "p (paired)",
                 "better / same / worse pairs", "kept default"):
         quality.add_column(col, justify="left" if col in ("target", "mode", "family") else "right")
@@ -154,7 +160,7 @@ def run_evolve_bench(*, targets: list[str], seeds: int = 5, evaluations: int = 1
                 for seed in range(1, seeds + 1):
                     with console.status(f"{name} ({mode}): evolving with seed {seed}/{seeds}..."):
                         runs.append(_evolve_once(target, seed, evaluations, workers, MODES[mode],
-                                                 Path(tmp)))
+                                                 Path(tmp), seeds_per_instance))
                 fams = _family_figures(runs)
                 kept = sum(r["kept_default"] for r in runs)
                 per_mode[mode] = {"families": fams, "kept_default": kept,
