@@ -3,7 +3,7 @@
     heurevo demo --json > demo.json
     python scripts/readme_numbers.py demo demo.json --write README.md
     heurevo bench evolve --out bench.json
-    python scripts/readme_numbers.py bench bench.json --write README.md
+    python scripts/readme_numbers.py bench bench.json [more.json ...] --write README.md
 
 Each table lives in the README between ``<!-- numbers:KIND -->`` and ``<!-- /numbers:KIND -->``;
 ``--write`` replaces that block, without it the block is printed. :func:`parse_demo` reads a
@@ -112,22 +112,27 @@ def block(text: str, kind: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``demo|bench JSON [--write README.md]``."""
+    """Command line: ``demo JSON | bench JSON [JSON ...]``, then ``[--write README.md]``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("kind", choices=("demo", "bench"))
-    ap.add_argument("json", type=Path, help="output of `heurevo demo --json` or `bench evolve --out`")
+    ap.add_argument("json", type=Path, nargs="+",
+                    help="output of `heurevo demo --json` (one) or `bench evolve --out` (one or more)")
     ap.add_argument("--write", type=Path, help="README to update in place")
     args = ap.parse_args(argv)
+    path = args.json[0]
     try:
-        data = json.loads(args.json.read_text(encoding="utf-8"))
-        body = render_demo(data) if args.kind == "demo" else render_bench(data)
+        if args.kind == "demo" and len(args.json) > 1:
+            raise ValueError("demo takes one JSON file")
+        data = [json.loads((path := p).read_text(encoding="utf-8")) for p in args.json]
+        body = render_demo(data[0]) if args.kind == "demo" else \
+            "\n\n".join(render_bench(d) for d in data)
         if args.write is None:
             print(body)
             return 0
         args.write.write_text(replace_block(args.write.read_text(encoding="utf-8"), args.kind, body),
                               encoding="utf-8")
     except (OSError, ValueError, KeyError) as exc:
-        print(f"error: {args.json}: {exc}", file=sys.stderr)
+        print(f"error: {path}: {exc}", file=sys.stderr)
         return 2
     return 0
 
