@@ -155,17 +155,24 @@ def bench_pipeline(
 
 @bench_app.command("evolve")
 def bench_evolve(
-    targets: Annotated[str, typer.Option("--targets", help="Comma-separated: pbo-knapsack, pbo-setcover, tsp-500.")] = "pbo-knapsack,tsp-500",
+    targets: Annotated[str, typer.Option("--targets", help="Comma-separated: pbo-knapsack, pbo-setcover, pbo-mixed, tsp-500.")] = "pbo-knapsack,tsp-500",
     seeds: Annotated[int, typer.Option("--seeds", help="Runs per target (different seeds).")] = 5,
     evaluations: Annotated[int, typer.Option("--evaluations", help="Evaluation budget per run.")] = 100,
     workers: Annotated[int, typer.Option("--workers", help="Sandboxed workers per run.")] = 2,
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
+    modes: Annotated[str, typer.Option("--modes", help="Comma-separated evaluation modes: racing, full.")] = "racing,full",
+    seeds_per_instance: Annotated[int, typer.Option("--seeds-per-instance", help="Training seeds per instance in both modes.")] = 1,
 ) -> None:
-    """GP evolution vs the default on held-out instances: mean ± std over seeds, engine overhead."""
+    """GP evolution vs the default on held-out instances per family (mean ± std, p); racing vs full."""
     from heurevo.benchmarks.bench_evolve import run_evolve_bench
 
-    run_evolve_bench(targets=[t.strip() for t in targets.split(",") if t.strip()], seeds=seeds,
-                     evaluations=evaluations, workers=workers, out=out, console=console)
+    try:
+        run_evolve_bench(targets=[t.strip() for t in targets.split(",") if t.strip()], seeds=seeds,
+                         evaluations=evaluations, workers=workers, out=out, console=console,
+                         modes=tuple(m.strip() for m in modes.split(",") if m.strip()),
+                         seeds_per_instance=seeds_per_instance)
+    except ValueError as exc:
+        raise HeurevoError(f"bench evolve: {exc}") from None
 
 
 _engine_commands.register(app)

@@ -11,6 +11,7 @@ from rich.table import Table
 from heurevo.cli_engine import console, run_with_live_view
 from heurevo.engine.compare import Comparison
 from heurevo.errors import HeurevoError
+from heurevo.solvers.problem import get_problem
 
 
 def _fmt(value: float | None) -> str:
@@ -44,29 +45,76 @@ def comparison_table(result: Comparison, title: str) -> Table:
     return table
 
 
-def _compare_run(run_dir: Path, suite: str | None, seeds: int, workers: int | None) -> None:
-    """Compare a run's reported best with the default on a held-out suite and print the table."""
+def families_table(result: Comparison) -> Table:
+    """Mean score per instance family with its 95% interval."""
+    table = Table(title="per family (score > 1: the evolved set is better)")
+    table.add_column("family")
+    table.add_column("pairs", justify="right")
+    table.add_column("mean score (95% interval)", justify="right")
+    for name, ci in result.families().items():
+        table.add_row(name, str(ci.n), f"{ci.mean:.4f} [{ci.low:.4f}, {ci.high:.4f}]")
+    return table
+
+
+def _compare_run(run_dir: Path, suite: str | None, seeds: int, workers: int | None,
+                 as_json: bool = False) -> None:
+    """Compare a run's reported best with the default on a held-out suite and print the result.
+
+    When the run kept the default (nothing passed the validation guard), nothing is solved:
+    the verdict line is printed and no file is presented as evolved.
+    """
+    import json
+
+    from heurevo.benchmarks.suites import build_suite
     from heurevo.config import load_toml
-    from heurevo.engine.compare import compare
+    from heurevo.engine.compare import compare, kept_default_summary
     from heurevo.engine.run_config import RunConfig
     from heurevo.engine.session import CONFIG_FILE, run_best, suite_cache_dir
-    from heurevo.populations.export import export_source
-    from heurevo.solvers.problem import get_problem, problem_info
+    from heurevo.populations.export import export_source, is_default
+    from heurevo.populations.lineage import NO_GAIN_VERDICT
+    from heurevo.solvers.problem import problem_info
 
     cand = run_best(run_dir)[0]
     config = load_toml(RunConfig, run_dir / CONFIG_FILE)
     suite = suite or problem_info(config.problem).heldout_suite
+    slots = get_problem(cand.problem).slots()
+    guarded = kept_default_run(run_dir)
+    if guarded or is_default(cand, slots):
+        names = [i.name for i in build_suite(suite, config.problem, suite_cache_dir()).instances]
+        line = NO_GAIN_VERDICT if guarded else \
+            "the run's best is the default heuristic; nothing evolved to compare"
+        if as_json:
+            print(json.dumps(kept_default_summary(names, line)))
+        else:
+            console.print(line)
+        return
+    ev = config.evaluation
     with console.status(f"solving {suite} with the default and the evolved heuristics..."):
         result = compare(cand, suite, suite_cache_dir(), run_dir / "work",
-                         budget_steps=config.evaluation.budget_steps, seeds=seeds,
-                         workers=workers or config.evaluation.workers,
-                         timeout_s=config.evaluation.timeout_s)
-    console.print(comparison_table(result, f"default vs evolved (candidate {cand.id}) on {suite}"))
+                         budget_steps=ev.budget_steps, seeds=seeds, workers=workers or ev.workers,
+                         timeout_s=ev.timeout_s, method=ev.test, alpha=ev.alpha)
     out = run_dir / "best.py"
-    out.write_text(export_source(cand, get_problem(cand.problem).slots(),
-                                 f"heurevo heuristics: candidate {cand.id} of run {run_dir.name}"),
-                   encoding="utf-8")
+    out.write_text(export_source(cand, slots, f"heurevo heuristics: candidate {cand.id} of run "
+                                              f"{run_dir.name}"), encoding="utf-8")
+    if as_json:
+        print(json.dumps(result.summary()))
+        return
+    console.print(comparison_table(result, f"default vs evolved (candidate {cand.id}) on {suite}"))
+    console.print(families_table(result))
+    console.print(f"verdict: {result.verdict()}")
     console.print(f"evolved heuristics: {out}  (heurevo solve INSTANCE --heuristics {out})")
+
+
+def kept_default_run(run_dir: Path) -> bool:
+    """True when the run in ``run_dir`` validated and kept the default."""
+    from heurevo.engine.session import open_run_store
+    from heurevo.populations.lineage import kept_default
+
+    store = open_run_store(run_dir)
+    try:
+        return kept_default(store)
+    finally:
+        store.close()
 
 
 def compare_command(
@@ -74,9 +122,10 @@ def compare_command(
     suite: Annotated[str | None, typer.Option("--suite", help="Held-out suite name or folder (default: the problem's held-out suite).")] = None,
     seeds: Annotated[int, typer.Option("--seeds", help="Runs per instance and side.")] = 3,
     workers: Annotated[int | None, typer.Option("--workers", help="Sandboxed worker processes.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: mean_score, p_value, better, same, worse, families, verdict.")] = False,
 ) -> None:
     """Default vs a run's best heuristics on held-out instances (verified, same step budget)."""
-    _compare_run(run_dir, suite, seeds, workers)
+    _compare_run(run_dir, suite, seeds, workers, as_json)
 
 
 def demo_command(
@@ -85,9 +134,11 @@ def demo_command(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     seeds: Annotated[int, typer.Option("--seeds", help="Runs per held-out instance and side.")] = 3,
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Run folder (default: runs/demo-<problem>-s<seed>; an existing one is resumed).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only one JSON object (progress goes to stderr): mean_score, p_value, better, same, worse, families, verdict.")] = False,
 ) -> None:
     """The main job: a short offline GP evolution, then default vs evolved on held-out instances."""
     import dataclasses
+    import sys
 
     from heurevo.config import load_settings
     from heurevo.engine.run_config import BudgetConfig, RunConfig
@@ -96,6 +147,8 @@ def demo_command(
 
     if problem not in PROBLEMS:
         raise HeurevoError(f"--problem: unknown problem '{problem}'; known: {', '.join(PROBLEMS.names())}")
+    if as_json:
+        console.file = sys.stderr  # stdout carries exactly one JSON object
     folder = run_dir or load_settings().runs_dir / f"demo-{problem}-s{seed}"
     resume = (folder / STORE_FILE).is_file()
     config = None if resume else RunConfig(
@@ -109,7 +162,7 @@ def demo_command(
                       f"the run in {folder}")
         raise typer.Exit(130)
     console.rule("held-out comparison")
-    _compare_run(folder, None, seeds, None)
+    _compare_run(folder, None, seeds, None, as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -167,9 +167,11 @@ def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> 
     console.print(f"stopped: {summary.stats.stopped_because}")
     if summary.best:
         console.print(f"best train fitness {summary.best.fitness:.4f} (candidate {summary.best.candidate.id})")
-    if summary.validation:
+    if summary.validation and summary.accepted:
         console.print(f"validation fitness of the reported best: {summary.validation.fitness:.4f} "
                       "(1.0 = the default heuristic)")
+    if summary.verdict:
+        console.print(f"verdict: {summary.verdict}")
     return summary
 
 
@@ -249,15 +251,27 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="Python file to write.")] = Path("best.py"),
 ) -> None:
     """Write the best heuristics of a run as a file for `heurevo solve --heuristics`."""
-    from heurevo.engine.session import run_best
+    from heurevo.engine.session import open_run_store, run_best
     from heurevo.populations.export import export_source
+    from heurevo.populations.lineage import kept_default, verdict
     from heurevo.solvers.problem import get_problem
 
     cand, train, val = run_best(run_dir)
-    header = (f"heurevo heuristics: candidate {cand.id} of run {run_dir.name}; train fitness "
-              f"{train.fitness}; validation fitness {val.fitness if val else 'n/a'}")
+    store = open_run_store(run_dir)
+    try:
+        kept, line = kept_default(store), verdict(store)
+    finally:
+        store.close()
+    if kept:
+        header = f"heurevo heuristics of run {run_dir.name}: the default, kept ({line})"
+    else:
+        header = (f"heurevo heuristics: candidate {cand.id} of run {run_dir.name}; train fitness "
+                  f"{train.fitness}; validation fitness {val.fitness if val else 'n/a'}")
     out.write_text(export_source(cand, get_problem(cand.problem).slots(), header), encoding="utf-8")
-    console.print(f"wrote {out}  (heurevo solve INSTANCE --heuristics {out})")
+    if line:
+        console.print(f"verdict: {line}")
+    what = "the default heuristics" if kept else "the best heuristics"
+    console.print(f"wrote {what} to {out}  (heurevo solve INSTANCE --heuristics {out})")
     sys.stdout.flush()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -109,3 +109,18 @@ def paired_test(a: Sequence[float], b: Sequence[float], *, method: Method = "wil
         raise ValueError(f"unknown paired test '{method}' (known: wilcoxon, sign)")
     return PairedTest(method, alternative, len(diffs), len(nonzero), better, worse, statistic,
                       min(1.0, p), interval)
+
+
+def paired_on_keys(a: Mapping[Hashable, float], b: Mapping[Hashable, float], *,
+                   method: Method = "wilcoxon", alternative: Alternative = "greater",
+                   confidence: float = 0.95) -> PairedTest | None:
+    """:func:`paired_test` over the keys ``a`` and ``b`` share (say, (instance, seed) pairs).
+
+    Keys are matched, not positions, so two evaluations on overlapping pair sets compare only
+    where both ran. None when no key is shared.
+    """
+    keys = sorted((k for k in a if k in b), key=repr)
+    if not keys:
+        return None
+    return paired_test([a[k] for k in keys], [b[k] for k in keys], method=method,
+                       alternative=alternative, confidence=confidence)

@@ -27,14 +27,20 @@ def write_instances(folder: Path, seeds: list[int], n: int = 30) -> list[SplitIn
 
 
 def test_fingerprint_follows_instance_content_not_path(tmp_path: Path) -> None:
-    from heurevo.engine.evaluate import evaluation_fingerprint
+    from heurevo.engine.evaluate import EvaluationConfig, evaluation_fingerprint
 
+    c50, c51 = EvaluationConfig(budget_steps=50), EvaluationConfig(budget_steps=51)
     a = write_instances(tmp_path / "a", [1, 2])
     b = write_instances(tmp_path / "elsewhere" / "b", [1, 2])
-    assert evaluation_fingerprint("tsp", {"train": a}, 50) == evaluation_fingerprint("tsp", {"train": b}, 50)
+    assert evaluation_fingerprint("tsp", {"train": a}, c50) == evaluation_fingerprint("tsp", {"train": b}, c50)
     Path(b[0].path).write_text(tsplib_text(uniform_points(30, 9), "u30-s1"))  # same name, new content
-    assert evaluation_fingerprint("tsp", {"train": a}, 50) != evaluation_fingerprint("tsp", {"train": b}, 50)
-    assert evaluation_fingerprint("tsp", {"train": a}, 50) != evaluation_fingerprint("tsp", {"train": a}, 51)
+    assert evaluation_fingerprint("tsp", {"train": a}, c50) != evaluation_fingerprint("tsp", {"train": b}, c50)
+    assert evaluation_fingerprint("tsp", {"train": a}, c50) != evaluation_fingerprint("tsp", {"train": a}, c51)
+    # how results are computed (workers, timeouts) is not part of the key; how they are staged is
+    assert evaluation_fingerprint("tsp", {"train": a}, c50) == \
+        evaluation_fingerprint("tsp", {"train": a}, EvaluationConfig(budget_steps=50, workers=1))
+    assert evaluation_fingerprint("tsp", {"train": a}, c50) != \
+        evaluation_fingerprint("tsp", {"train": a}, EvaluationConfig(budget_steps=50, seeds_per_instance=2))
 
 
 FINGERPRINT = ("import sys; from heurevo.solvers.problem import solver_fingerprint; "

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from heurevo.stats import mean_ci, paired_test
+from heurevo.stats import mean_ci, paired_on_keys, paired_test
 
 
 def test_sign_test_exact_binomial():
@@ -55,3 +55,17 @@ def test_bad_input():
         paired_test([1.0], [1.0, 2.0])
     with pytest.raises(ValueError, match="unknown"):
         paired_test([1.0, 2.0], [0.0, 0.0], method="t")  # type: ignore[arg-type]
+
+
+def test_paired_on_keys_matches_keys_not_positions():
+    from scipy import stats as sp
+
+    a = {("x", 1): 1.3, ("y", 1): 1.1, ("z", 2): 0.7, ("w", 1): 1.2, ("v", 3): 1.25, ("u", 1): 1.4}
+    b = {("u", 1): 1.0, ("v", 3): 1.0, ("w", 1): 1.0, ("y", 1): 1.05, ("x", 1): 1.0, ("only-b", 0): 9.0}
+    t = paired_on_keys(a, b)
+    assert t is not None and t.n == 5  # ("z", 2) and ("only-b", 0) have no partner
+    keys = sorted(set(a) & set(b), key=repr)
+    ref = sp.wilcoxon([a[k] - b[k] for k in keys], alternative="greater")
+    assert t.p_value == pytest.approx(float(ref.pvalue))
+    assert t.difference.mean == pytest.approx(sum(a[k] - b[k] for k in keys) / 5)
+    assert paired_on_keys({"a": 1.0}, {"b": 1.0}) is None

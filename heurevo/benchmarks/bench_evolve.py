@@ -1,13 +1,15 @@
 """``heurevo bench evolve``: does offline GP evolution beat the default on held-out instances?
 
-For each target (a PBO family, TSP GLS on 500-city instances) and each of several seeds: a real
-run (GP proposer, fixed evaluation budget, sandboxed workers, SQLite store in a temporary folder)
-evolves on the training suite; its reported best (judged on validation) and the default then
-solve the held-out suite under that seed. Quality per instance is the problem's score against a
-fixed reference, the default's mean objective over all seeds; reported as mean ± std over seeds
-for the default and for the evolved heuristics. The evolution counts when the margin exceeds the
-default's seed-to-seed std. Also reported: engine overhead (proposer, controller and store time)
-as a share of the run's wall time.
+For each target (a PBO family, TSP GLS on 500-city instances) and each of several seeds, two real
+runs (GP proposer, the same evaluation budget, sandboxed workers, SQLite store in a temporary
+folder) evolve on the training suite: one with racing, one with today's full evaluation of every
+candidate. Each run's reported best (it passed the validation guard, or it is the default) and
+the default then solve the held-out suite on the same solver seeds. Reported per target and per
+instance family: the evolved set's held-out score (1.0 = the default on the same instance and
+seed) as mean ± std over the seeds, the p-value of a paired test over every held-out pair of
+every seed, and better/same/worse pairs; and racing against full evaluation: held-out score and
+the solver steps both spent on training, from the same invocation. Engine overhead (proposer,
+controller and store time) is reported as a share of run wall time.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from rich.console import Console
 from rich.table import Table
 
 from heurevo.benchmarks.suites import build_suite
-from heurevo.engine.compare import compare
+from heurevo.engine.compare import compare, instance_family
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
 from heurevo.engine.session import execute, prepare_run, suite_cache_dir
+from heurevo.populations.export import is_default
 from heurevo.populations.lineage import best_candidate
-from heurevo.solvers.problem import get_problem
+from heurevo.stats import paired_test
 
 
 @dataclass(frozen=True)
@@ -46,100 +49,145 @@ class Target:
 TARGETS = {
     "pbo-knapsack": Target("pbo-knapsack", "pbo", "pbo-knapsack", "pbo-knapsack-heldout"),
     "pbo-setcover": Target("pbo-setcover", "pbo", "pbo-setcover", "pbo-setcover-heldout"),
+    "pbo-mixed": Target("pbo-mixed", "pbo", "pbo-mixed-small", "pbo-mixed-heldout"),
     "tsp-500": Target("tsp-500", "tsp", "tsp-uniform-500", "tsp-uniform-500-heldout",
                       ("penalize_edges",)),
 }
 
+#: The two evaluation modes compared: racing (the default) and full evaluation of every candidate.
+MODES = {"racing": True, "full": False}
 
-def _evolve_once(target: Target, seed: int, evaluations: int, workers: int,
-                 work: Path) -> dict[str, Any]:
-    """One run and its held-out comparison under ``seed``."""
+
+def _train_steps(store: Any) -> int:
+    """Solver steps the run spent on training evaluations (the baselines are the same for both)."""
+    return int(sum(r.metrics.get("solver_steps", 0.0) for k, r in store.evaluations()
+                   if k.split("/")[1:2] == ["train"]))
+
+
+def _evolve_once(target: Target, seed: int, evaluations: int, workers: int, racing: bool,
+                 work: Path, seeds_per_instance: int = 1) -> dict[str, Any]:
+    """One run and its held-out comparison under ``seed``: per-pair scores and steps spent."""
     config = RunConfig(problem=target.problem, seed=seed, slots=target.slots, proposer="gp",  # type: ignore[arg-type]
                        suite=SuiteConfig(name=target.train_suite),
                        budget=dataclasses.replace(BudgetConfig(), evaluations=evaluations))
-    config = dataclasses.replace(config, evaluation=dataclasses.replace(config.evaluation,
-                                                                        workers=workers))
-    run = prepare_run(config, work / f"{target.name}-s{seed}")
+    config = dataclasses.replace(config, evaluation=dataclasses.replace(
+        config.evaluation, workers=workers, racing=racing, seeds_per_instance=seeds_per_instance))
+    mode = "racing" if racing else "full"
+    run = prepare_run(config, work / f"{target.name}-{mode}-s{seed}")
     try:
         t0 = time.perf_counter()
         summary = execute(run)
         wall = time.perf_counter() - t0
         best = best_candidate(run.store)
+        steps = _train_steps(run.store)
+        slots = run.evaluator.slots
     finally:
         run.close()
     if best is None:
         raise RuntimeError(f"{target.name} seed {seed}: the run evaluated nothing")
     cand = best[0]
-    cmp = compare(cand, target.heldout_suite, suite_cache_dir(), work / "compare",
-                  budget_steps=config.evaluation.budget_steps, seeds=1, workers=workers,
-                  first_seed=seed)
-    return {"seed": seed, "candidate": cand.id, "idea": cand.idea, "changed": sorted(
-                n for n, s in cand.sources.items() if s != run.evaluator.slots[n].default_source),
+    kept = is_default(cand, slots)
+    if kept:  # the default itself: every held-out pair is the default's own result
+        names = [i.name for i in build_suite(target.heldout_suite, target.problem,
+                                             suite_cache_dir()).instances]
+        pairs = [(n, 1.0, 1.0) for n in names]
+    else:
+        cmp = compare(cand, target.heldout_suite, suite_cache_dir(), work / "compare",
+                      budget_steps=config.evaluation.budget_steps, seeds=1, workers=workers,
+                      first_seed=seed)
+        pairs = [(r.instance, s, d) for r in cmp.rows for s, d in zip(r.scores, r.default_scores,
+                                                                      strict=True)]
+    return {"seed": seed, "mode": mode, "candidate": cand.id, "kept_default": kept,
+            "verdict": summary.verdict, "changed": sorted(
+                n for n, s in cand.sources.items() if s != slots[n].default_source),
             "wall_s": wall, "engine_s": summary.stats.engine_seconds,
-            "evaluations": summary.stats.evaluations,
-            "rows": [(r.instance, r.default_objective, r.evolved_objective) for r in cmp.rows]}
+            "evaluations": summary.stats.evaluations, "train_steps": steps,
+            "pairs": pairs}
 
 
-def _qualities(target: Target, runs: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
-    """Per seed: mean score of the default and of the evolved set against the fixed reference."""
-    adapter = get_problem(target.problem)
-    suite = build_suite(target.heldout_suite, target.problem, suite_cache_dir())
-    loaded = {i.name: adapter.load(Path(i.path)) for i in suite.instances}
-    refs: dict[str, float | None] = {}
-    for name in loaded:
-        vals = [d for run in runs for inst, d, _ in run["rows"] if inst == name and d is not None]
-        refs[name] = statistics.fmean(vals) if vals else None
-    default_q, evolved_q = [], []
-    for run in runs:
-        d_scores, e_scores = [], []
-        for inst, d, e in run["rows"]:
-            d_scores.append(adapter.score(loaded[inst], d, d is not None, refs[inst]))
-            e_scores.append(adapter.score(loaded[inst], e, e is not None, refs[inst]))
-        default_q.append(statistics.fmean(d_scores))
-        evolved_q.append(statistics.fmean(e_scores))
-    return default_q, evolved_q
-
-
-def _mean_std(xs: list[float]) -> tuple[float, float]:
-    return statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0
+def _family_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per family: mean ± std over seeds of the family's mean score, pooled paired test, tally."""
+    out: dict[str, dict[str, Any]] = {}
+    families = sorted({instance_family(n) for run in runs for n, _, _ in run["pairs"]})
+    for fam in [*families, "all"]:
+        per_seed, evolved, default = [], [], []
+        for run in runs:
+            rows = [(s, d) for n, s, d in run["pairs"] if fam == "all" or instance_family(n) == fam]
+            per_seed.append(statistics.fmean(s for s, _ in rows))
+            evolved += [s for s, _ in rows]
+            default += [d for _, d in rows]
+        test = paired_test(evolved, default)
+        out[fam] = {"mean": statistics.fmean(per_seed),
+                    "std": statistics.stdev(per_seed) if len(per_seed) > 1 else 0.0,
+                    "p_value": test.p_value, "better": test.better, "worse": test.worse,
+                    "same": test.n - test.n_nonzero, "pairs": test.n}
+    return out
 
 
 def run_evolve_bench(*, targets: list[str], seeds: int = 5, evaluations: int = 100,
-                     workers: int = 2, out: Path | None = None,
-                     console: Console | None = None) -> dict[str, Any]:
-    """Run every target over ``seeds`` seeds; print and return the figures."""
+                     workers: int = 2, out: Path | None = None, modes: tuple[str, ...] = ("racing", "full"),
+                     seeds_per_instance: int = 1, console: Console | None = None) -> dict[str, Any]:
+    """Run every target over ``seeds`` seeds in each mode; print and return the figures.
+
+    ``seeds_per_instance``: training replicates per instance in both modes (the pairs racing
+    can stop early on; full evaluation runs them all).
+    """
     console = console or Console()
     unknown = [t for t in targets if t not in TARGETS]
     if unknown:
         raise ValueError(f"unknown target(s) {unknown}; known: {', '.join(TARGETS)}")
-    figures: dict[str, Any] = {}
-    table = Table(title=f"GP evolution vs default on held-out instances ({seeds} seeds, "
-                        f"{evaluations} evaluations per run)")
-    for col in ("target", "default", "evolved", "margin / default std", "beats", "engine overhead",
-                "run time"):
-        table.add_column(col, justify="left" if col == "target" else "right")
+    bad_modes = [m for m in modes if m not in MODES]
+    if bad_modes:
+        raise ValueError(f"unknown mode(s) {bad_modes}; known: {', '.join(MODES)}")
+    figures: dict[str, Any] = {"seeds": seeds, "evaluations": evaluations,
+                               "seeds_per_instance": seeds_per_instance, "targets": {}}
+    quality = Table(title=f"GP evolution vs default on held-out instances ({seeds} seeds, "
+                          f"{evaluations} evaluations per run, {seeds_per_instance} training "
+                          "seed(s) per instance)")
+    for col in ("target", "mode", "family", "score (mean ± std over seeds)", "p (paired)",
+                "better / same / worse pairs", "kept default"):
+        quality.add_column(col, justify="left" if col in ("target", "mode", "family") else "right")
+    cost = Table(title="racing vs full evaluation (same runs)")
+    for col in ("target", "mode", "held-out score", "training solver steps", "steps vs full",
+                "engine overhead", "run time"):
+        cost.add_column(col, justify="left" if col in ("target", "mode") else "right")
     with tempfile.TemporaryDirectory(prefix="heurevo-bench-evolve-") as tmp:
         for name in targets:
             target = TARGETS[name]
-            runs = []
-            for seed in range(1, seeds + 1):
-                with console.status(f"{name}: evolving with seed {seed}/{seeds}..."):
-                    runs.append(_evolve_once(target, seed, evaluations, workers, Path(tmp)))
-            default_q, evolved_q = _qualities(target, runs)
-            (dm, ds), (em, es) = _mean_std(default_q), _mean_std(evolved_q)
-            overhead = sum(r["engine_s"] for r in runs) / sum(r["wall_s"] for r in runs)
-            beats = em - dm > ds
-            figures[name] = {"default_mean": dm, "default_std": ds, "evolved_mean": em,
-                             "evolved_std": es, "beats_default": beats,
-                             "engine_overhead": overhead, "runs": runs}
-            table.add_row(name, f"{dm:.4f} ± {ds:.4f}", f"{em:.4f} ± {es:.4f}",
-                          f"{(em - dm) / ds:.1f}" if ds > 0 else "n/a",
-                          "[green]yes[/]" if beats else "[red]no[/]", f"{100 * overhead:.2f}%",
-                          f"{statistics.fmean(r['wall_s'] for r in runs):.0f} s/run")
-    console.print(table)
-    console.print("quality: the problem's score against the default's mean objective over all "
-                  "seeds (1.0 = that mean; higher is better); engine overhead: proposer, "
-                  "controller and store time / run wall time")
+            per_mode: dict[str, Any] = {}
+            for mode in modes:
+                runs = []
+                for seed in range(1, seeds + 1):
+                    with console.status(f"{name} ({mode}): evolving with seed {seed}/{seeds}..."):
+                        runs.append(_evolve_once(target, seed, evaluations, workers, MODES[mode],
+                                                 Path(tmp), seeds_per_instance))
+                fams = _family_figures(runs)
+                kept = sum(r["kept_default"] for r in runs)
+                per_mode[mode] = {"families": fams, "kept_default": kept,
+                                  "train_steps": sum(r["train_steps"] for r in runs),
+                                  "engine_overhead": sum(r["engine_s"] for r in runs)
+                                  / sum(r["wall_s"] for r in runs),
+                                  "wall_s_per_run": statistics.fmean(r["wall_s"] for r in runs),
+                                  "runs": runs}
+                for fam, f in fams.items():
+                    quality.add_row(name, mode, fam, f"{f['mean']:.4f} ± {f['std']:.4f}",
+                                    f"{f['p_value']:.3g}", f"{f['better']} / {f['same']} / {f['worse']}",
+                                    f"{kept}/{seeds}" if fam == "all" else "")
+            full_steps = per_mode.get("full", {}).get("train_steps")
+            for mode, m in per_mode.items():
+                ratio = f"{m['train_steps'] / full_steps:.2f}x" if full_steps else "n/a"
+                m["steps_vs_full"] = m["train_steps"] / full_steps if full_steps else None
+                a = m["families"]["all"]
+                cost.add_row(name, mode, f"{a['mean']:.4f} ± {a['std']:.4f}",
+                             f"{m['train_steps']:,}", ratio, f"{100 * m['engine_overhead']:.2f}%",
+                             f"{m['wall_s_per_run']:.0f} s/run")
+            figures["targets"][name] = per_mode
+    console.print(quality)
+    console.print(cost)
+    console.print("score: the evolved set's held-out result relative to the default's on the same "
+                  "instance and seed (1.0 = equal; higher is better); p: one-sided Wilcoxon over "
+                  "every held-out pair of every seed; kept default: runs whose best did not pass "
+                  "the validation guard (their score is the default's own, 1.0)")
     if out is not None:
         out.write_text(json.dumps(figures, indent=2, default=str))
     return figures

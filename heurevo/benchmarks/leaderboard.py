@@ -180,9 +180,9 @@ def unique_labels(entries: Sequence[Entry]) -> tuple[Entry, ...]:
 class _SelfScoringEvaluator(StagedEvaluator):
     """A staged evaluator that runs no default baseline: the leaderboard scores runs itself."""
 
-    def baseline(self, split: str) -> dict[str, float | None]:
-        """No reference objectives (the board compares entries against each other)."""
-        return {i.name: None for i in self.splits[split]}
+    def _baseline_results(self, split: str, replicate: int) -> dict[str, Any]:
+        """No default runs and no reference objectives (the board compares entries itself)."""
+        return {}
 
 
 def _run_result(evaluation: Any) -> RunResult:

@@ -1,11 +1,21 @@
 """Staged evaluation of candidates in sandboxed workers.
 
 checks (static, in the engine, no code runs) → compile + quick checks (worker) → smoke run on a
-tiny instance → minibatch of the split → the rest of the split; it stops early when a stage shows
-the candidate is broken or far worse than its parent. Seeds are derived from (run seed,
-candidate, instance) and budgets are in solver steps, so a fitness is a fact about the
-candidate. Fitness is the mean per-instance score relative to the default heuristic's result
-under the same budget (1.0 = as good as the default; higher is better).
+tiny instance → the split's (instance, replicate) pairs in blocks. Seeds are derived from (run
+seed, instance, replicate), never from the candidate, so every candidate and the default see the
+same seeds and are compared *paired*; budgets are in solver steps, so a fitness is a fact about
+the candidate. Each run's score is relative to the default's result on the same instance and
+seed (1.0 = as good as the default; higher is better); fitness is the mean score.
+
+Racing (``racing = true``, on the training split, against the incumbent the run passes in):
+after every block of ``min_block`` pairs a paired test asks whether the candidate is worse than
+the incumbent on the pairs both ran; at ``p < alpha`` the candidate is dropped (its fitness is
+then the incumbent's plus the mean paired difference, an estimate on the incumbent's scale).
+With ``drop_ties``, a candidate whose first block is identical to the incumbent's, pair for pair,
+stops too: on the same seeds it behaves as the incumbent, and its estimate is the incumbent's
+fitness. A candidate that finishes the split *significantly better* than the incumbent (a likely
+new incumbent) gets ``promote_seeds`` more replicates of every instance, so part of the budget
+saved on losers firms up the winners' estimates.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from heurevo import limits
 from heurevo.benchmarks.suites import SplitInstance
@@ -31,6 +41,7 @@ from heurevo.populations.records import (
     Stage,
 )
 from heurevo.solvers.problem import get_problem, problem_info, solver_fingerprint
+from heurevo.stats import PairedTest, paired_on_keys
 from heurevo.text import clip_text
 
 TASKS = "heurevo.engine.tasks"
@@ -47,9 +58,17 @@ class EvaluationConfig:
     smoke: bool = True
     minibatch: int = 4
     full: bool = True
-    early_stop_ratio: float = 0.5
+    early_stop_ratio: float = 0.5  # without racing: stop after the minibatch below this x incumbent
     boundscheck: bool = False
     force_workers: bool = False  # allow more than heurevo.limits.max_workers()
+    racing: bool = True
+    test: Literal["wilcoxon", "sign"] = "wilcoxon"  # paired test of racing and of the guard
+    alpha: float = 0.05
+    seeds_per_instance: int = 1  # replicates of each training instance
+    min_block: int = 5  # pairs per racing block (and before the first test)
+    promote_seeds: int = 1  # extra replicates for a candidate significantly better than the incumbent
+    drop_ties: bool = True  # stop a candidate identical to the incumbent on its first block
+    validation_seeds: int = 3  # replicates of each validation instance (the guard's sample)
 
     def validate(self) -> None:
         """Reject settings that cannot work (limits: :mod:`heurevo.limits`)."""
@@ -61,6 +80,13 @@ class EvaluationConfig:
             raise ValueError(f"minibatch: must be >= 0, got {self.minibatch}")
         if not 0 <= self.early_stop_ratio <= 1:
             raise ValueError(f"early_stop_ratio: must be in [0, 1], got {self.early_stop_ratio}")
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha: must be in (0, 1), got {self.alpha}")
+        for key in ("seeds_per_instance", "min_block", "validation_seeds"):
+            if getattr(self, key) < 1:
+                raise ValueError(f"{key}: must be >= 1, got {getattr(self, key)}")
+        if self.promote_seeds < 0:
+            raise ValueError(f"promote_seeds: must be >= 0, got {self.promote_seeds}")
 
 
 def derive_seed(*parts: object) -> int:
@@ -78,30 +104,57 @@ def file_digest(path: str | Path) -> str:
     return h.hexdigest()
 
 
+#: EvaluationConfig fields that do not change a result (how it is computed, not what).
+_NOT_IN_KEY = frozenset({"timeout_s", "memory_mb", "workers", "force_workers"})
+
+
 def evaluation_fingerprint(problem: str, splits: dict[str, list[SplitInstance]],
-                           budget_steps: int) -> str:
+                           config: EvaluationConfig) -> str:
     """What an evaluation's result depends on besides the candidate's code.
 
     The instances by name and content hash (so a copied run folder, or a suite regenerated at
     another path, reuses every stored evaluation), the solver and slot code (so a kernel edit
-    invalidates stored fitness) and the step budget.
+    invalidates stored fitness), the step budget and the staging/racing settings.
     """
     contents = sorted((k, [(i.name, file_digest(i.path)) for i in v]) for k, v in splits.items())
     fp = hashlib.sha256(repr(contents).encode()).hexdigest()[:10]
-    return f"{fp}-s{solver_fingerprint(problem)}-b{budget_steps}"
+    staging = sorted((f.name, getattr(config, f.name)) for f in dataclasses.fields(config)
+                     if f.name not in _NOT_IN_KEY and f.name != "budget_steps")
+    st = hashlib.sha256(repr(staging).encode()).hexdigest()[:6]
+    return f"{fp}-s{solver_fingerprint(problem)}-b{config.budget_steps}-e{st}"
 
 
-def aggregate(results: list[InstanceResult], baseline: dict[str, float | None]) -> tuple[float, dict[str, float]]:
-    """Mean score and the summary metrics (feasible count, wins over the default)."""
-    feasible = sum(r.feasible for r in results)
-    wins = 0
-    for r in results:
-        base = baseline.get(r.instance)
-        if r.feasible and r.objective is not None and (base is None or r.objective < base):
-            wins += 1
+#: (instance file name, solver seed): what a paired comparison matches on.
+PairKey = tuple[str, int]
+
+
+def pair_scores(results: tuple[InstanceResult, ...] | list[InstanceResult]) -> dict[PairKey, float]:
+    """Each run's score by its (instance, seed) pair."""
+    return {(r.instance, r.seed): r.score for r in results}
+
+
+def aggregate(results: list[InstanceResult], default: dict[PairKey, float]) -> tuple[float, dict[str, float]]:
+    """Mean score and the summary metrics (feasible runs, wins over the default, steps spent)."""
+    wins = sum(r.feasible and r.score > default.get((r.instance, r.seed), float("inf"))
+               for r in results)
     fitness = sum(r.score for r in results) / len(results) if results else 0.0
-    return fitness, {"feasible": float(feasible), "wins": float(wins), "instances": float(len(results)),
+    return fitness, {"feasible": float(sum(r.feasible for r in results)), "wins": float(wins),
+                     "instances": float(len({r.instance for r in results})),
+                     "pairs": float(len(results)), "solver_steps": float(sum(r.steps for r in results)),
                      "solver_seconds": sum(r.seconds for r in results)}
+
+
+def record_effect(metrics: dict[str, float], versus: str, test: PairedTest | None, p_key: str) -> None:
+    """Store a paired test's mean difference, its interval and p-value under ``*_vs_<versus>``."""
+    if test is None:
+        return
+    metrics[f"effect_vs_{versus}"] = test.difference.mean
+    metrics[f"effect_vs_{versus}_low"] = test.difference.low
+    metrics[f"effect_vs_{versus}_high"] = test.difference.high
+    metrics[p_key] = test.p_value
+
+
+Block = list[tuple[SplitInstance, int]]  # (instance, replicate) pairs run in one worker call
 
 
 class StagedEvaluator:
@@ -127,57 +180,122 @@ class StagedEvaluator:
             warmup=(f"{TASKS}:warmup", {"problem": problem, "smoke_dir": str(self.work_dir),
                                         "instances": paths}),
             read_paths=(str(self.work_dir), *sorted({str(Path(p).parent) for p in paths})))
-        self._baselines: dict[str, dict[str, float | None]] = {}
+        self._baselines: dict[tuple[str, int], dict[str, InstanceResult]] = {}
         self._lock = threading.Lock()
         self.default_candidate = Candidate.new(
             problem, {n: s.default_source for n, s in self.slots.items()}, operator="default",
             proposer="default")
-        self._fingerprint = evaluation_fingerprint(problem, splits, config.budget_steps)
+        self._fingerprint = evaluation_fingerprint(problem, splits, config)
 
     # --- keys, seeds, baselines ---------------------------------------------------------
     def evaluation_key(self, candidate: Candidate, split: str) -> str:
         """Identifies (candidate code, split, instance contents, solver code, budget)."""
         return f"{candidate.id}/{split}/{self._fingerprint}"
 
-    def _seed(self, candidate: Candidate, instance: SplitInstance) -> int:
-        return derive_seed(self.run_seed, candidate.id, instance.name)
+    def _seed(self, instance: SplitInstance, replicate: int) -> int:
+        """The solver seed of one pair: the same for every candidate (paired comparisons)."""
+        return derive_seed(self.run_seed, instance.name, replicate)
 
-    def baseline(self, split: str) -> dict[str, float | None]:
-        """The default heuristic's objective per instance of ``split`` (None where infeasible)."""
+    def replicates(self, split: str) -> int:
+        """Seeds per instance of ``split`` (validation has its own count: the guard's sample)."""
+        return self.config.validation_seeds if split == "validation" else self.config.seeds_per_instance
+
+    def _baseline_results(self, split: str, replicate: int) -> dict[str, InstanceResult]:
+        """The default heuristic's runs on ``split`` for one replicate (computed once)."""
         with self._lock:
-            if split not in self._baselines:
+            if (split, replicate) not in self._baselines:
                 items = self.splits[split]
-                payload = self._payload(self.default_candidate, items, {i.name: None for i in items})
+                payload = self._payload(self.default_candidate, [(i, replicate) for i in items], {})
                 out = self.pool.run(f"{TASKS}:run_instances", payload, self._timeout(len(items)),
                                     reply=list[InstanceResult])
                 if not out.ok:
                     raise RuntimeError(f"the default heuristic failed on split '{split}': {out.error}")
                 results = list(out.value)
-                self._baselines[split] = {r.instance: (r.objective if r.feasible else None) for r in results}
-            return self._baselines[split]
+                self._baselines[(split, replicate)] = {r.instance: r for r in results}
+            return self._baselines[(split, replicate)]
+
+    def baseline(self, split: str, replicate: int = 0) -> dict[str, float | None]:
+        """The default heuristic's objective per instance of ``split`` (None where infeasible)."""
+        return {name: (r.objective if r.feasible else None)
+                for name, r in self._baseline_results(split, replicate).items()}
+
+    def default_scores(self, split: str) -> dict[PairKey, float]:
+        """The default's own score on every pair of ``split`` computed so far (1.0 where feasible)."""
+        with self._lock:
+            return {(r.instance, r.seed): r.score for (s, _), runs in self._baselines.items()
+                    if s == split for r in runs.values()}
 
     def _timeout(self, n_instances: int) -> float:
         return self.config.timeout_s * max(1, n_instances)
 
-    def _payload(self, cand: Candidate, items: list[SplitInstance],
-                 references: dict[str, float | None]) -> dict[str, Any]:
+    def _payload(self, cand: Candidate, pairs: Block, references: dict[PairKey, float | None]) -> dict[str, Any]:
+        runs = []
+        for inst, rep in pairs:
+            seed = self._seed(inst, rep)
+            runs.append((inst.path, seed, references.get((inst.name, seed))))
         return {"problem": self.problem, "candidate_id": cand.id, "sources": cand.sources,
                 "boundscheck": self.config.boundscheck, "budget_steps": self.config.budget_steps,
                 "instance_timeout_s": self.config.timeout_s,
-                "instances": [(i.path, self._seed(cand, i), references.get(i.name)) for i in items]}
+                "instances": runs}
+
+    def _references(self, split: str, replicates: int) -> dict[PairKey, float | None]:
+        """The default's objective on each pair of the first ``replicates`` (the scores' reference)."""
+        return {(name, r.seed): (r.objective if r.feasible else None)
+                for rep in range(replicates)
+                for name, r in self._baseline_results(split, rep).items()}
 
     # --- evaluation -------------------------------------------------------------------
+    def _blocks(self, split: str, racing: bool) -> list[tuple[Stage, Block]]:
+        """The split's pairs (replicate-major) cut into the stages: minibatch, then the rest."""
+        cfg = self.config
+        pairs = [(i, r) for r in range(self.replicates(split)) for i in self.splits[split]]
+        first = max(cfg.min_block, cfg.minibatch) if racing else cfg.minibatch
+        if not first:
+            return [(Stage.FULL, pairs)] if cfg.full else []
+        blocks = [(Stage.MINIBATCH, pairs[:first])]
+        rest = pairs[first:]
+        if cfg.full and rest:
+            step = cfg.min_block if racing else len(rest)
+            blocks += [(Stage.FULL, rest[k:k + step]) for k in range(0, len(rest), step)]
+        return blocks
+
+    def _summary(self, split: str, results: list[InstanceResult], incumbent: EvaluationResult | None,
+                 raced_out: bool) -> tuple[float, dict[str, float]]:
+        """Fitness and metrics: effects vs the default and the incumbent with intervals, steps."""
+        default = self.default_scores(split)
+        fitness, metrics = aggregate(results, default)
+        scores = pair_scores(results)
+        method = self.config.test
+        record_effect(metrics, "default", paired_on_keys(scores, default, method=method),
+                      "p_better_than_default")
+        if incumbent is not None and incumbent.ok and incumbent.instances:
+            vs = paired_on_keys(scores, pair_scores(incumbent.instances), method=method,
+                                alternative="less")
+            record_effect(metrics, "incumbent", vs, "p_worse_than_incumbent")
+            if raced_out and vs is not None and incumbent.fitness is not None:
+                fitness = incumbent.fitness + vs.difference.mean  # on the incumbent's pairs' scale
+        metrics["raced_out"] = float(raced_out)
+        return fitness, metrics
+
+    def _race_verdict(self, results: list[InstanceResult], incumbent: dict[PairKey, float],
+                      alternative: Literal["less", "greater"]) -> PairedTest | None:
+        test = paired_on_keys(pair_scores(results), incumbent, method=self.config.test,
+                              alternative=alternative)
+        return test if test is not None and test.n >= self.config.min_block else None
+
     def evaluate(self, candidate: Candidate, split: str = "train",
-                 parent_fitness: float | None = None) -> EvaluationResult:
-        """Run the stages; never raises for anything the candidate does."""
+                 incumbent: EvaluationResult | None = None) -> EvaluationResult:
+        """Run the stages (racing against ``incumbent`` if given); never raises for the candidate."""
         t0 = time.perf_counter()
         cid = candidate.id
+        inc_scores = pair_scores(incumbent.instances) if (
+            incumbent is not None and incumbent.ok and incumbent.instances) else None
+        racing = self.config.racing and inc_scores is not None
 
         def done(status: EvalStatus, stage: Stage, error: str = "", feedback: str = "",
-                 results: list[InstanceResult] | None = None) -> EvaluationResult:
+                 results: list[InstanceResult] | None = None, raced_out: bool = False) -> EvaluationResult:
             results = results or []
-            baseline = self.baseline(split) if results else {}
-            fitness, metrics = aggregate(results, baseline) if results else (None, {})
+            fitness, metrics = self._summary(split, results, incumbent, raced_out) if results else (None, {})
             return EvaluationResult(
                 cid, status, stage, tuple(results), fitness if status is EvalStatus.OK else None,
                 tuple(r.score for r in results), metrics, clip_text(error),
@@ -194,7 +312,9 @@ class StagedEvaluator:
             fb = "\n".join(r.feedback() for r in failed)
             return done(EvalStatus.REJECTED, Stage.CHECKS, fb.splitlines()[1].lstrip("- "), fb)
 
-        references = self.baseline(split)  # before leasing: the baseline needs a worker too
+        base = self.replicates(split)
+        extra = self.config.promote_seeds if racing and self.config.full else 0
+        references = self._references(split, base + extra)  # before leasing: baselines need a worker
         with self.pool.lease() as worker:
             prep = worker.call(f"{TASKS}:prepare", self._payload(candidate, [], {}), reply=Prepared)
             if not prep.ok:
@@ -204,20 +324,24 @@ class StagedEvaluator:
                 return done(EvalStatus.REJECTED, Stage.QUICK_CHECKS, fb.splitlines()[0], fb)
             if self.config.smoke:
                 smoke = SplitInstance("smoke", self.smoke_path)
-                out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, [smoke], {}),
+                out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, [(smoke, 0)], {}),
                                   reply=list[InstanceResult])
                 bad = self._bad(out)
                 if bad:
                     return done(out.status if not out.ok else EvalStatus.FAILED, Stage.SMOKE, bad,
                                 _crash_feedback(out, "the smoke run") if not out.ok else bad)
-            items = self.splits[split]
-            stages = [(Stage.MINIBATCH, items[: self.config.minibatch])] if self.config.minibatch else []
-            rest = items[self.config.minibatch:] if self.config.minibatch else items
-            if self.config.full and rest:
-                stages.append((Stage.FULL, rest))
+            blocks = self._blocks(split, racing)
+            if extra:  # more seeds for a candidate that finishes and looks better (filled below)
+                blocks.append((Stage.FULL, []))
             results: list[InstanceResult] = []
             stage = Stage.SMOKE
-            for stage, batch in stages:
+            for block_stage, batch in blocks:
+                if not batch:
+                    ahead = self._race_verdict(results, inc_scores or {}, "greater")
+                    if ahead is None or ahead.p_value >= self.config.alpha:
+                        break
+                    batch = [(i, r) for r in range(base, base + extra) for i in self.splits[split]]
+                stage = block_stage
                 out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, batch, references),
                                   self._timeout(len(batch)), reply=list[InstanceResult])
                 bad = self._bad(out)
@@ -226,12 +350,25 @@ class StagedEvaluator:
                     return done(status, stage, bad, _crash_feedback(out, f"the {stage.value} stage")
                                 if not out.ok else bad, results)
                 results += out.value
-                fitness, _ = aggregate(results, references)
-                ratio = self.config.early_stop_ratio
-                if stage is Stage.MINIBATCH and ratio and parent_fitness is not None \
-                        and parent_fitness > 0 and fitness < ratio * parent_fitness:
-                    break  # far worse than its parent: the minibatch verdict stands
+                if racing:
+                    behind = self._race_verdict(results, inc_scores or {}, "less")
+                    tied = self.config.drop_ties and stage is Stage.MINIBATCH and \
+                        behind is not None and behind.n_nonzero == 0 and \
+                        _identical(results, incumbent)
+                    if behind is not None and (behind.p_value < self.config.alpha or tied):
+                        return done(EvalStatus.OK, stage, results=results, raced_out=True)
+                elif self._far_worse(stage, results, incumbent):
+                    break  # the minibatch verdict stands
             return done(EvalStatus.OK, stage, results=results)
+
+    def _far_worse(self, stage: Stage, results: list[InstanceResult],
+                   incumbent: EvaluationResult | None) -> bool:
+        """Without racing: after the minibatch, below ``early_stop_ratio`` x the incumbent's fitness."""
+        ratio = self.config.early_stop_ratio
+        inc = incumbent.fitness if incumbent is not None and incumbent.ok else None
+        if stage is not Stage.MINIBATCH or not ratio or inc is None or inc <= 0:
+            return False
+        return aggregate(results, {})[0] < ratio * inc
 
     @staticmethod
     def _bad(out: TaskOutcome) -> str:
@@ -245,6 +382,14 @@ class StagedEvaluator:
     def close(self) -> None:
         """Stop the workers."""
         self.pool.close()
+
+
+def _identical(results: list[InstanceResult], incumbent: EvaluationResult | None) -> bool:
+    """True when every run matches the incumbent's run on the same pair in objective and steps."""
+    if incumbent is None:
+        return False
+    theirs = {(r.instance, r.seed): (r.objective, r.feasible, r.steps) for r in incumbent.instances}
+    return all(theirs.get((r.instance, r.seed)) == (r.objective, r.feasible, r.steps) for r in results)
 
 
 def _crash_feedback(out: TaskOutcome, where: str) -> str:

@@ -5,20 +5,29 @@ are injected. Resume is deterministic replay: the controller and proposers are p
 of the run seed and what they were told, and every finished evaluation is looked up in the
 store by key before anything is evaluated again, so a resumed run repeats no finished work and
 ends with the same population as an uninterrupted one.
+
+The guard: at the end the top candidates by train fitness are judged on the validation split,
+each paired with the default (the first initial candidate) on the same instances and seeds. A
+candidate is accepted only when a one-sided paired test says it beats the default at
+``alpha`` divided by the number of candidates tested (Bonferroni); the best accepted one is the
+reported best. When none is accepted, the reported best is the default and the run says so.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from heurevo.engine.controller import Controller, Member, ProposalRequest
+from heurevo.engine.evaluate import pair_scores
 from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
+from heurevo.populations.lineage import NO_GAIN_VERDICT
 from heurevo.populations.records import (
     Candidate,
     CandidateState,
@@ -26,6 +35,7 @@ from heurevo.populations.records import (
     EvaluationResult,
 )
 from heurevo.populations.store import Store
+from heurevo.stats import PairedTest, paired_on_keys
 
 #: Generations in a row without a new evaluation before the run gives up.
 MAX_IDLE_GENERATIONS = 25
@@ -39,8 +49,8 @@ class Evaluator(Protocol):
         ...
 
     def evaluate(self, candidate: Candidate, suite: str = "train",
-                 parent_fitness: float | None = None) -> EvaluationResult:
-        """Evaluate ``candidate`` on the named suite split."""
+                 incumbent: EvaluationResult | None = None) -> EvaluationResult:
+        """Evaluate ``candidate`` on the named suite split (paired with / raced against ``incumbent``)."""
         ...
 
 
@@ -62,6 +72,14 @@ class Budgets:
     generations: int | None = None
     tokens: int | None = None
     cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """The guard: which paired test a reported best must pass against the default on validation."""
+
+    method: Literal["wilcoxon", "sign"] = "wilcoxon"
+    alpha: float = 0.05
 
 
 @dataclass
@@ -90,7 +108,9 @@ class RunSummary:
     stats: RunStats
     best: Member | None
     population: tuple[Member, ...]
-    validation: EvaluationResult | None = None
+    validation: EvaluationResult | None = None  # of the reported best (the default if none passed)
+    accepted: bool = False  # True when an evolved candidate passed the guard
+    verdict: str = ""  # the one line every command prints about the outcome
 
 
 class RunLoop:
@@ -100,7 +120,7 @@ class RunLoop:
                  budgets: Budgets, *, clock: Clock = time.monotonic, workers: int = 1,
                  usage: Callable[[], tuple[int, float]] | None = None,
                  on_progress: Callable[[RunStats], None] | None = None,
-                 validate_top: int = 3):
+                 validate_top: int = 3, acceptance: Acceptance | None = None):
         self.controller = controller
         self.proposer = proposer
         self.evaluator = evaluator
@@ -111,6 +131,7 @@ class RunLoop:
         self.usage = usage
         self.on_progress = on_progress
         self.validate_top = validate_top
+        self.acceptance = acceptance or Acceptance()
         self.stats = RunStats()
         self._lock = threading.Lock()
         self._propose_lock = threading.Lock()
@@ -158,7 +179,7 @@ class RunLoop:
                              operator=proposal.operator, proposer=self.proposer.name,
                              idea=proposal.idea, generation=request.generation)
 
-    def _evaluate(self, cand: Candidate, parent_fitness: float | None) -> tuple[EvaluationResult, bool]:
+    def _evaluate(self, cand: Candidate, incumbent: EvaluationResult | None) -> tuple[EvaluationResult, bool]:
         """The stored result if this evaluation already finished, else a fresh one (stored)."""
         key = self.evaluator.evaluation_key(cand, "train")
         with self._engine_time():
@@ -166,7 +187,7 @@ class RunLoop:
             if stored is not None:
                 return stored, True
             self.store.add_candidate(cand)
-        result = self.evaluator.evaluate(cand, "train", parent_fitness)
+        result = self.evaluator.evaluate(cand, "train", incumbent)
         state = CandidateState.EVALUATED if result.ok else \
             CandidateState.REJECTED if result.status is EvalStatus.REJECTED else CandidateState.FAILED
         with self._engine_time():
@@ -202,7 +223,10 @@ class RunLoop:
         self.stats.generation = self.controller.generation
 
     def run(self, initial: list[Candidate]) -> RunSummary:
-        """Run until a budget is spent or Ctrl-C; every finished evaluation is already stored."""
+        """Run until a budget is spent or Ctrl-C; every finished evaluation is already stored.
+
+        ``initial[0]`` is the default heuristic: the guard compares the reported best with it.
+        """
         self.stats = RunStats(started=self.clock())
         self._seen = set()
         info = self.store.run_info()
@@ -230,9 +254,11 @@ class RunLoop:
         self.store.add_event("stop", {"reason": self.stats.stopped_because,
                                       "evaluations": self.stats.evaluations,
                                       "reused": self.stats.reused})
-        validation = self._validate() if self.stats.stopped_because and \
-            not self.stats.stopped_because.startswith("interrupted") else None
-        return RunSummary(self.stats, self.controller.best, tuple(self.controller.population), validation)
+        summary = RunSummary(self.stats, self.controller.best, tuple(self.controller.population))
+        if initial and self.stats.stopped_because and \
+                not self.stats.stopped_because.startswith("interrupted"):
+            summary = self._validate(summary, initial[0])
+        return summary
 
     def _propose(self, call: Callable[[], Proposal | None], operator: str) -> Proposal | None:
         """One proposer call, counted; a ProposalError is recorded and gives None."""
@@ -258,16 +284,16 @@ class RunLoop:
             self._reserved += 1
             return True
 
-    def _chain(self, req: ProposalRequest) -> list[tuple[Candidate, EvaluationResult, bool]]:
-        """Propose, evaluate, and follow up (repair, refine) while the proposer asks to."""
+    def _chain(self, req: ProposalRequest,
+               incumbent: EvaluationResult | None) -> list[tuple[Candidate, EvaluationResult, bool]]:
+        """Propose, evaluate (paired with the generation's incumbent), follow up while asked to."""
         out: list[tuple[Candidate, EvaluationResult, bool]] = []
         proposal = self._propose(lambda: self.proposer.propose(req), req.operator)
-        parent_fitness = req.parents[0].fitness if req.parents else None
         for round_ in range(1 + self.proposer.max_followups):
             if proposal is None or not self._reserve():
                 break
             cand = self._candidate(req, proposal)
-            result, reused = self._evaluate(cand, parent_fitness)
+            result, reused = self._evaluate(cand, incumbent)
             out.append((cand, result, reused))
             if round_ == self.proposer.max_followups:
                 break
@@ -279,12 +305,14 @@ class RunLoop:
     def _generation(self, pool: ThreadPoolExecutor) -> None:
         with self._engine_time():
             requests = self.controller.ask()
+            # The incumbent is fixed per generation (read before any chain runs): deterministic.
+            incumbent = self.controller.best.result if self.controller.best else None
         if self.budgets.evaluations is not None:  # trim up front: which requests run is deterministic
             requests = requests[:max(0, self.budgets.evaluations - self.stats.evaluations)]
         if self.budgets.proposals is not None:
             requests = requests[:max(0, self.budgets.proposals - self.stats.proposals)]
         self._reserved = self.stats.evaluations
-        chains = [pool.submit(self._chain, req) for req in requests]
+        chains = [pool.submit(self._chain, req, incumbent) for req in requests]
         for fut in chains:  # tell in request order: deterministic
             for cand, result, reused in fut.result():
                 if cand.id in self._seen:  # the same code again: not a new evaluation
@@ -303,20 +331,46 @@ class RunLoop:
                                             "population": [m.candidate.id for m in
                                                            self.controller.population]})
 
-    def _validate(self) -> EvaluationResult | None:
-        """Judge the top candidates by train fitness on the validation split; keep the best."""
-        top = [m for m in self.controller.population if m.result.ok][: self.validate_top]
-        best: tuple[float, Member, EvaluationResult] | None = None
-        for m in top:
-            key = self.evaluator.evaluation_key(m.candidate, "validation")
-            result = self.store.evaluation(key)
-            if result is None:
-                result = self.evaluator.evaluate(m.candidate, "validation", None)
-                self.store.record_evaluation(key, result)
-            if result.ok and result.fitness is not None and (best is None or result.fitness > best[0]):
-                best = (result.fitness, m, result)
-        if best is None:
-            return None
-        self.store.add_event("validated", {"candidate": best[1].candidate.id, "fitness": best[0]})
-        return best[2]
+    def _validation(self, cand: Candidate) -> EvaluationResult:
+        """``cand`` on the validation split (stored; looked up first, so resume repeats nothing)."""
+        key = self.evaluator.evaluation_key(cand, "validation")
+        result = self.store.evaluation(key)
+        if result is None:
+            result = self.evaluator.evaluate(cand, "validation", None)
+            self.store.record_evaluation(key, result)
+        return result
 
+    def _validate(self, summary: RunSummary, default: Candidate) -> RunSummary:
+        """The guard: the best top candidate that beats ``default`` significantly, else the default."""
+        base = self._validation(default)
+        top = [m for m in self.controller.population
+               if m.result.ok and m.candidate.id != default.id][: self.validate_top]
+        tried: list[tuple[Member, EvaluationResult, PairedTest | None]] = []
+        for m in top:
+            result = self._validation(m.candidate)
+            if result.ok:
+                test = paired_on_keys(pair_scores(result.instances), pair_scores(base.instances),
+                                      method=self.acceptance.method, alternative="greater")
+                tried.append((m, result, test))
+        threshold = self.acceptance.alpha / max(1, len(tried))
+        passed = [(m, r, t) for m, r, t in tried if t is not None and t.p_value < threshold
+                  and r.fitness is not None and base.fitness is not None and r.fitness > base.fitness]
+        passed.sort(key=lambda x: (-(x[1].fitness or 0.0), x[0].candidate.id))
+        p_values = [t.p_value for _, _, t in tried if t is not None]
+        if passed:
+            m, result, test = passed[0]
+            assert test is not None
+            verdict = (f"candidate {m.candidate.id} beat the default significantly on validation "
+                       f"({self.acceptance.method} p = {test.p_value:.3g} < {threshold:.3g}, "
+                       f"{test.n} pairs)")
+            chosen, p_value = m.candidate.id, test.p_value
+        else:
+            result, chosen = base, default.id
+            p_value = min(p_values) if p_values else 1.0
+            verdict = NO_GAIN_VERDICT
+        self.store.add_event("validated", {
+            "candidate": chosen, "fitness": result.fitness, "accepted": bool(passed),
+            "default": default.id, "p_value": p_value, "method": self.acceptance.method,
+            "alpha": self.acceptance.alpha, "threshold": threshold, "tested": len(tried),
+            "verdict": verdict})
+        return dataclasses.replace(summary, validation=result, accepted=bool(passed), verdict=verdict)

@@ -17,7 +17,7 @@ from heurevo.config import dump_toml, load_toml
 from heurevo.engine.controller import Controller
 from heurevo.engine.evaluate import StagedEvaluator
 from heurevo.engine.proposers.factory import make_proposer
-from heurevo.engine.run import Budgets, RunLoop, RunStats, RunSummary
+from heurevo.engine.run import Acceptance, Budgets, RunLoop, RunStats, RunSummary
 from heurevo.engine.run_config import RunConfig
 from heurevo.errors import ConfigError, HeurevoError
 from heurevo.populations.lineage import best_candidate
@@ -92,7 +92,8 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
     budgets = Budgets(evaluations=b.evaluations, wall_time_s=b.wall_time_s, proposals=b.proposals,
                       generations=b.generations, tokens=b.tokens, cost_usd=b.cost_usd)
     loop = RunLoop(controller, proposer, evaluator, store, budgets, workers=config.evaluation.workers,
-                   usage=proposer.usage, on_progress=on_progress)
+                   usage=proposer.usage, on_progress=on_progress,
+                   acceptance=Acceptance(config.evaluation.test, config.evaluation.alpha))
     return Run(config, run_dir, store, evaluator, loop, names)
 
 

@@ -10,12 +10,25 @@ from rich.table import Table
 from rich.text import Text
 
 from heurevo.engine.run import Budgets, RunStats
-from heurevo.populations.lineage import best_candidate, lineage, ranked
+from heurevo.populations.lineage import best_candidate, kept_default, lineage, ranked, verdict
 from heurevo.populations.store import Store
 
 
 def _fmt(x: float | None, digits: int = 4) -> str:
     return "—" if x is None or x == float("-inf") else f"{x:.{digits}f}"
+
+
+def effect_text(metrics: dict[str, float], versus: str = "default") -> str:
+    """``+0.0123 [+0.0040, +0.0206]``: a recorded paired effect with its interval, or a dash."""
+    key = f"effect_vs_{versus}"
+    if key not in metrics:
+        return "—"
+    return (f"{metrics[key]:+.4f} [{metrics[key + '_low']:+.4f}, "
+            f"{metrics[key + '_high']:+.4f}]")
+
+
+def _steps(metrics: dict[str, float]) -> str:
+    return f"{metrics['solver_steps']:.0f}" if "solver_steps" in metrics else "—"
 
 
 def live_panel(stats: RunStats, budgets: Budgets, now: float | None = None) -> Panel:
@@ -82,25 +95,35 @@ def run_report(store: Store, top: int = 5) -> Group:
         head.add_row("stopped", Text(str(stops[-1].data.get("reason", ""))))
     parts: list[object] = [Panel(head, title="run", expand=False)]
 
-    t = Table(title=f"top {top} candidates (train)")
-    for col in ("id", "fitness", "status", "operator", "gen", "idea"):
+    t = Table(title=f"top {top} candidates (train)", caption=(
+        "effect: mean paired score difference vs the default on the same instances and seeds, "
+        "95% interval; raced: stopped early (significantly worse than the incumbent, or identical to it "
+        "on the first block)"))
+    for col in ("id", "fitness", "effect vs default", "steps", "status", "operator", "gen", "idea"):
         t.add_column(col, overflow="fold")
     for r in ranked(store)[:top]:
-        t.add_row(r.candidate.id, _fmt(r.fitness), r.result.status.value, r.candidate.operator,
-                  str(r.candidate.generation), Text((r.candidate.idea or "")[:80]))
+        m = r.result.metrics
+        status = r.result.status.value + (" (raced)" if m.get("raced_out") else "")
+        t.add_row(r.candidate.id, _fmt(r.fitness), effect_text(m), _steps(m), status,
+                  r.candidate.operator, str(r.candidate.generation), Text((r.candidate.idea or "")[:80]))
     parts.append(t)
 
     best = best_candidate(store)
+    kept = kept_default(store)
     if best:
         cand, _, val = best
-        b = Table(title="best candidate and its lineage (newest first)")
+        b = Table(title="reported best: the default heuristic (kept)" if kept
+                  else "best candidate and its lineage (newest first)")
         for col in ("id", "operator", "gen", "train fitness", "idea"):
             b.add_column(col, overflow="fold")
         train_fit = {r.candidate.id: r.fitness for r in ranked(store)}
         for c in lineage(store, cand.id):
             b.add_row(c.id, c.operator, str(c.generation), _fmt(train_fit.get(c.id)), Text((c.idea or "")[:80]))
         parts.append(b)
-        if val is not None:
+        if val is not None and not kept:
             parts.append(f"validation fitness of the best: {_fmt(val.fitness)} "
                          f"(1.0 = the default heuristic)")
+    line = verdict(store)
+    if line:
+        parts.append(f"verdict: {line}")
     return Group(*parts)

@@ -22,6 +22,11 @@ class _Rename(ast.NodeTransformer):
         return node
 
 
+def is_default(candidate: Candidate, slots: dict[str, Slot]) -> bool:
+    """True when the candidate changes no slot (it is the default heuristic set)."""
+    return all(s == slots[n].default_source for n, s in candidate.sources.items() if n in slots)
+
+
 def export_source(candidate: Candidate, slots: dict[str, Slot], header: str = "") -> str:
     """One module with every slot the candidate changes (helpers renamed where they clash).
 
@@ -29,7 +34,7 @@ def export_source(candidate: Candidate, slots: dict[str, Slot], header: str = ""
     """
     changed = {n: s for n, s in candidate.sources.items() if n in slots and s != slots[n].default_source}
     header = header or f"heurevo heuristics from candidate {candidate.id}"
-    if not changed:  # the default won: write its sources, a valid file to start editing from
+    if is_default(candidate, slots):  # the default was kept: a valid file to start editing from
         changed = {n: s.default_source for n, s in slots.items()}
         header += " (no evolved change beat the default: these are the default slots)"
     parts = [f'"""{header}"""\n']

@@ -5,6 +5,9 @@ from __future__ import annotations
 from heurevo.populations.records import Candidate, EvaluationResult, Member
 from heurevo.populations.store import Store
 
+#: The verdict line when no evolved candidate passed the validation guard.
+NO_GAIN_VERDICT = "no candidate beat the default significantly on validation; the default is kept"
+
 
 def ranked(store: Store, split: str = "train") -> list[Member]:
     """Evaluated candidates of ``split``, best first (ties by id, so the order is stable)."""
@@ -18,8 +21,21 @@ def ranked(store: Store, split: str = "train") -> list[Member]:
     return sorted(out, key=lambda r: (-r.fitness, r.candidate.id))
 
 
+def verdict(store: Store) -> str | None:
+    """The guard's verdict line of the run's last validation (None if it never validated)."""
+    validated = store.events("validated")
+    return str(validated[-1].data["verdict"]) if validated and "verdict" in validated[-1].data else None
+
+
+def kept_default(store: Store) -> bool:
+    """True when the run validated and no evolved candidate passed the guard."""
+    validated = store.events("validated")
+    return bool(validated) and validated[-1].data.get("accepted") is False
+
+
 def best_candidate(store: Store) -> tuple[Candidate, EvaluationResult, EvaluationResult | None] | None:
-    """The reported best: the validated winner if the run validated, else the best on train.
+    """The reported best: the guard's choice if the run validated (the default when nothing
+    passed), else the best on train.
 
     Returns (candidate, train result, validation result or None).
     """

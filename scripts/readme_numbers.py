@@ -1,0 +1,141 @@
+"""Regenerate the README's result tables from a demo or bench JSON output (never type numbers).
+
+    heurevo demo --json > demo.json
+    python scripts/readme_numbers.py demo demo.json --write README.md
+    heurevo bench evolve --out bench.json
+    python scripts/readme_numbers.py bench bench.json [more.json ...] --write README.md
+
+Each table lives in the README between ``<!-- numbers:KIND -->`` and ``<!-- /numbers:KIND -->``;
+``--write`` replaces that block, without it the block is printed. :func:`parse_demo` reads a
+block back into the demo summary it was made from (the test suite checks that the README's
+block is exactly what :func:`render_demo` makes of it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+DEMO_KEYS = ("mean_score", "p_value", "better", "same", "worse", "families", "verdict")
+
+
+def markers(kind: str) -> tuple[str, str]:
+    """The opening and closing marker lines of a block."""
+    return f"<!-- numbers:{kind} -->", f"<!-- /numbers:{kind} -->"
+
+
+def render_demo(summary: dict[str, Any]) -> str:
+    """The demo table: mean held-out score per family, then all instances, then the verdict."""
+    missing = [k for k in DEMO_KEYS if k not in summary]
+    if missing:
+        raise ValueError(f"demo summary lacks key(s) {missing}")
+    lines = ["| family | held-out mean score |", "|---|---|"]
+    lines += [f"| {name} | {score:.4f} |" for name, score in sorted(summary["families"].items())]
+    lines.append(f"| all | {summary['mean_score']:.4f} (p = {summary['p_value']:.3g}; "
+                 f"{summary['better']} better / {summary['same']} same / {summary['worse']} worse) |")
+    lines += ["", f"verdict: {summary['verdict']}"]
+    return "\n".join(lines)
+
+
+_ALL = re.compile(r"^\| all \| (?P<mean>[-\d.]+) \(p = (?P<p>[^;]+); (?P<b>\d+) better / "
+                  r"(?P<s>\d+) same / (?P<w>\d+) worse\) \|$")
+_FAMILY = re.compile(r"^\| (?P<name>[^|]+?) \| (?P<score>[-\d.]+) \|$")
+
+
+def parse_demo(block: str) -> dict[str, Any]:
+    """Inverse of :func:`render_demo` (up to the printed rounding); raises on any other format."""
+    rows = block.strip().splitlines()
+    if rows[:2] != ["| family | held-out mean score |", "|---|---|"]:
+        raise ValueError("not a demo table: wrong header")
+    families: dict[str, float] = {}
+    summary: dict[str, Any] = {}
+    for i, row in enumerate(rows[2:], start=2):
+        if m := _ALL.match(row):
+            summary = {"mean_score": float(m["mean"]), "p_value": float(m["p"]),
+                       "better": int(m["b"]), "same": int(m["s"]), "worse": int(m["w"])}
+            rest = rows[i + 1:]
+            if len(rest) != 2 or rest[0] != "" or not rest[1].startswith("verdict: "):
+                raise ValueError("not a demo table: the verdict line must follow the 'all' row")
+            summary["verdict"] = rest[1].removeprefix("verdict: ")
+            break
+        m = _FAMILY.match(row)
+        if not m:
+            raise ValueError(f"not a demo table: bad row {row!r}")
+        families[m["name"]] = float(m["score"])
+    if not summary:
+        raise ValueError("not a demo table: no 'all' row")
+    return {**summary, "families": families}
+
+
+def render_bench(figures: dict[str, Any]) -> str:
+    """The bench evolve tables: held-out score per target/mode/family, then racing vs full."""
+    head = (f"{figures['seeds']} seeds, {figures['evaluations']} evaluations per run, "
+            f"{figures.get('seeds_per_instance', 1)} training seed(s) per instance; score: held-out "
+            "result relative to the default on the same instance and seed")
+    lines = [head, "", "| target | mode | family | score (mean ± std) | p | better / same / worse |",
+             "|---|---|---|---|---|---|"]
+    cost = ["", "| target | mode | held-out score | training solver steps | steps vs full | "
+                "kept default |", "|---|---|---|---|---|---|"]
+    for target, modes in figures["targets"].items():
+        for mode, m in modes.items():
+            for fam, f in m["families"].items():
+                lines.append(f"| {target} | {mode} | {fam} | {f['mean']:.4f} ± {f['std']:.4f} | "
+                             f"{f['p_value']:.3g} | {f['better']} / {f['same']} / {f['worse']} |")
+            a = m["families"]["all"]
+            ratio = m.get("steps_vs_full")
+            cost.append(f"| {target} | {mode} | {a['mean']:.4f} ± {a['std']:.4f} | "
+                        f"{m['train_steps']:,} | {f'{ratio:.2f}x' if ratio else 'n/a'} | "
+                        f"{m['kept_default']} of {figures['seeds']} runs |")
+    return "\n".join(lines + cost)
+
+
+def replace_block(text: str, kind: str, body: str) -> str:
+    """``text`` with the block of ``kind`` replaced by ``body`` (the markers must be there)."""
+    start, end = markers(kind)
+    i, j = text.find(start), text.find(end)
+    if i < 0 or j < i:
+        raise ValueError(f"no {start} ... {end} block")
+    return text[:i + len(start)] + "\n" + body + "\n" + text[j:]
+
+
+def block(text: str, kind: str) -> str:
+    """The body of the block of ``kind`` in ``text``."""
+    start, end = markers(kind)
+    i, j = text.find(start), text.find(end)
+    if i < 0 or j < i:
+        raise ValueError(f"no {start} ... {end} block")
+    return text[i + len(start):j].strip("\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``demo JSON | bench JSON [JSON ...]``, then ``[--write README.md]``."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("kind", choices=("demo", "bench"))
+    ap.add_argument("json", type=Path, nargs="+",
+                    help="output of `heurevo demo --json` (one) or `bench evolve --out` (one or more)")
+    ap.add_argument("--write", type=Path, help="README to update in place")
+    args = ap.parse_args(argv)
+    path = args.json[0]
+    try:
+        if args.kind == "demo" and len(args.json) > 1:
+            raise ValueError("demo takes one JSON file")
+        data = [json.loads((path := p).read_text(encoding="utf-8")) for p in args.json]
+        body = render_demo(data[0]) if args.kind == "demo" else \
+            "\n\n".join(render_bench(d) for d in data)
+        if args.write is None:
+            print(body)
+            return 0
+        args.write.write_text(replace_block(args.write.read_text(encoding="utf-8"), args.kind, body),
+                              encoding="utf-8")
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"error: {path}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The README's result tables are produced by scripts/readme_numbers.py, never typed by hand."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("readme_numbers", ROOT / "scripts" / "readme_numbers.py")
+assert spec is not None and spec.loader is not None
+rn = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rn)
+
+SUMMARY = {"mean_score": 0.99717, "p_value": 0.8312, "better": 4, "same": 6, "worse": 6,
+           "families": {"setcover": 0.991, "knapsack": 1.0121, "vertexcover": 0.9862,
+                        "assignment": 1.0},
+           "verdict": "no significant difference from the default on pbo-mixed-heldout"}
+
+
+def test_demo_table_round_trips() -> None:
+    text = rn.render_demo(SUMMARY)
+    back = rn.parse_demo(text)
+    assert back["families"] == pytest.approx(SUMMARY["families"], abs=5e-5)
+    assert back["mean_score"] == pytest.approx(SUMMARY["mean_score"], abs=5e-5)
+    assert (back["better"], back["same"], back["worse"]) == (4, 6, 6)
+    assert back["verdict"] == SUMMARY["verdict"]
+    assert rn.render_demo(back) == text
+
+
+def test_readme_demo_table_is_the_scripts_format() -> None:
+    body = rn.block((ROOT / "README.md").read_text(encoding="utf-8"), "demo")
+    assert rn.render_demo(rn.parse_demo(body)) == body
+
+
+def test_write_replaces_only_the_block(tmp_path) -> None:
+    readme = tmp_path / "README.md"
+    start, end = rn.markers("demo")
+    readme.write_text(f"before\n{start}\nold\n{end}\nafter\n")
+    data = tmp_path / "demo.json"
+    data.write_text(json.dumps(SUMMARY))
+    assert rn.main(["demo", str(data), "--write", str(readme)]) == 0
+    text = readme.read_text()
+    assert text.startswith("before\n") and text.endswith("after\n") and "old" not in text
+    assert rn.parse_demo(rn.block(text, "demo"))["worse"] == 6
+
+
+def test_bad_input_is_one_line_and_status_2(tmp_path, capsys) -> None:
+    data = tmp_path / "demo.json"
+    data.write_text(json.dumps({"mean_score": 1.0}))
+    assert rn.main(["demo", str(data)]) == 2
+    err = capsys.readouterr().err
+    assert str(data) in err and "lacks key" in err and err.count("\n") == 1
+
+
+def test_bench_tables_from_bench_figures() -> None:
+    fam = {"mean": 1.02, "std": 0.01, "p_value": 0.001, "better": 9, "same": 1, "worse": 2}
+    figures = {"seeds": 3, "evaluations": 40, "targets": {"pbo-mixed": {
+        "racing": {"families": {"knapsack": fam, "all": fam}, "train_steps": 700, "steps_vs_full": 0.7,
+                   "kept_default": 1},
+        "full": {"families": {"knapsack": fam, "all": fam}, "train_steps": 1000, "steps_vs_full": 1.0,
+                 "kept_default": 0}}}}
+    text = rn.render_bench(figures)
+    assert "| pbo-mixed | racing | knapsack | 1.0200 ± 0.0100 | 0.001 | 9 / 1 / 2 |" in text
+    assert "| pbo-mixed | racing | 1.0200 ± 0.0100 | 700 | 0.70x | 1 of 3 runs |" in text
