@@ -61,10 +61,14 @@ class ListProposer(Proposer):
     """Proposes the given sources one after another (then repeats the last)."""
 
     name = "list"
-    operators = ("init", "mutate")
+    operators = {"init": 0, "mutate": 1}
 
     def __init__(self, sources: list[str], slot: str):
         self.sources, self.slot, self.i = sources, slot, 0
+
+    @classmethod
+    def from_run(cls, config, slots, store):  # noqa: ANN001, ANN206 - built directly by the tests
+        raise NotImplementedError("ListProposer is built directly by the tests")
 
     def propose(self, request: ProposalRequest) -> Proposal:
         src = self.sources[min(self.i, len(self.sources) - 1)]
@@ -77,7 +81,7 @@ class ListProposer(Proposer):
 
 def scripted_run(store, table: dict[str, tuple[float, list[float]]]):
     ctl = Controller(ControllerConfig(population_size=4, offspring_per_generation=4), "pbo",
-                     ("score",), {"score": DEFAULT}, 1, ("init", "mutate"))
+                     ("score",), {"score": DEFAULT}, 1, {"init": 0, "mutate": 1})
     proposer = ListProposer([s for s in table if s != DEFAULT], "score")
     loop = RunLoop(ctl, proposer, ScriptedEvaluator(table), store,
                    Budgets(evaluations=len(table)), validate_top=5)
