@@ -20,6 +20,7 @@ of each of several clusters (combine distinct ideas).
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,12 +29,23 @@ import numpy as np
 from heurevo.engine.behaviour import descriptors
 from heurevo.engine.embeddings import EmbeddingIndex
 from heurevo.populations.records import Member
+from heurevo.populations.store import Store
 
 
 @dataclass(frozen=True)
 class ClusteringConfig:
-    """Weights and scales of the feature blocks (``[cire.clustering]`` in a run config)."""
+    """Clustering and what it drives (``[cire.clustering]`` in a run config).
 
+    ``enabled`` clusters every generation (stored); with it, ``selection`` picks parents within
+    and across clusters, ``niching`` keeps the best of each cluster in survival, and
+    ``convergence_share`` (0 = off) switches the controller to explore when one cluster holds
+    at least that share of the population. The weights and scales shape the feature space.
+    """
+
+    enabled: bool = False
+    selection: bool = True
+    niching: bool = True
+    convergence_share: float = 0.75
     behaviour_weight: float = 1.0
     code_weight: float = 1.0
     idea_weight: float = 0.0
@@ -48,6 +60,8 @@ class ClusteringConfig:
             raise ValueError("behaviour_weight, code_weight, idea_weight: need >= 0 and one > 0")
         if self.behaviour_scale <= 0 or self.code_scale < 0:
             raise ValueError("behaviour_scale: must be > 0; code_scale: must be >= 0")
+        if not 0 <= self.convergence_share <= 1:
+            raise ValueError(f"convergence_share: must be in [0, 1], got {self.convergence_share}")
         if self.max_clusters < 1:
             raise ValueError(f"max_clusters: must be >= 1, got {self.max_clusters}")
 
@@ -151,12 +165,14 @@ def best_per_cluster(clustering: Clustering, members: Sequence[Member]) -> list[
 
 
 def homogeneous_group(clustering: Clustering, members: Sequence[Member], rng: random.Random,
-                      size: int) -> list[Member]:
-    """Up to ``size`` members of one cluster (a random cluster of two or more, weighted by size)."""
+                      size: int, label: int | None = None) -> list[Member]:
+    """Up to ``size`` members of cluster ``label`` (default: a random cluster of two or more,
+    weighted by size), fittest first."""
     sizes = {lab: n for lab, n in sorted(clustering.sizes.items()) if n >= 2}
-    if not sizes:
+    if label is None and not sizes:
         return list(members[:1])
-    label = rng.choices(list(sizes), weights=list(sizes.values()))[0]
+    if label is None:
+        label = rng.choices(list(sizes), weights=list(sizes.values()))[0]
     group = sorted(clustering.members_of(label, members), key=lambda m: (-m.fitness, m.candidate.id))
     return group[:size]
 
@@ -168,3 +184,30 @@ def heterogeneous_group(clustering: Clustering, members: Sequence[Member], rng: 
     if len(reps) <= size:
         return reps
     return [reps[0], *rng.sample(reps[1:], size - 1)]
+
+
+class Clusterer:
+    """Clusters a generation's pool and stores it once per generation (resume writes nothing twice)."""
+
+    def __init__(self, config: ClusteringConfig, index: EmbeddingIndex | None, store: Store | None = None):
+        config.validate()
+        self.config = config
+        self.index = index
+        self.store = store
+        self._stored = {g for g, _ in store.cire_records("clusters")} if store is not None else set()
+        self.seconds = 0.0
+
+    def __call__(self, members: Sequence[Member], generation: int) -> Clustering:
+        """The clustering of ``members`` (timed: embedding and clustering seconds add up)."""
+        t0 = time.perf_counter()
+        result = cluster(members, self.index, self.config, generation)
+        self.seconds += time.perf_counter() - t0
+        return result
+
+    def record(self, clustering: Clustering, survivors: Sequence[str]) -> None:
+        """Store a generation's clusters (members, centre distances, survivors) once."""
+        if self.store is None or clustering.generation in self._stored:
+            return
+        self._stored.add(clustering.generation)
+        self.store.add_cire_record("clusters", clustering.generation,
+                                   {**clustering.to_json(), "survivors": sorted(survivors)})

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
+from heurevo.engine.cire import CireConfig
 from heurevo.engine.controller import ControllerConfig
 from heurevo.engine.evaluate import EvaluationConfig
 from heurevo.engine.llm.config import LLMConfig
@@ -64,6 +65,7 @@ class RunConfig:
     tuning: TuningConfig = field(default_factory=TuningConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
     llm_proposer: LLMProposerConfig = field(default_factory=LLMProposerConfig)
+    cire: CireConfig = field(default_factory=CireConfig)
 
     def __post_init__(self) -> None:
         """Resolve the problem's step budget; give LLM proposers operator tables in their names."""
