@@ -64,6 +64,9 @@ class CireParts:
     clusterer: Clusterer | None = None
     novelty: NoveltyFilter | None = None
     notebook: Notebook | None = None
+    store: Store | None = None
+    #: True when the proposer reads lessons in its prompts (LLM proposers; GP does not).
+    prompts: bool = False
 
     def check(self, cand: Candidate) -> EvaluationResult | None:
         """A ``REJECTED`` result in place of an evaluation, or None to evaluate ``cand``."""
@@ -93,12 +96,17 @@ class CireParts:
     def annotate(self, request: ProposalRequest) -> ProposalRequest:
         """The request with the notebook's guidance and most relevant lessons attached."""
         nb = self.notebook
-        if nb is None:
+        if nb is None or not self.prompts:
             return request
         parent = request.parents[0] if request.parents else None
         query = f"{request.operator} {' '.join(request.slots)} " + (
             f"{parent.candidate.idea} {parent.result.error}" if parent else "")
-        notes = [e.text for e in nb.search(query, generation=request.generation)]
+        found = nb.search(query, generation=request.generation)
+        if self.store is not None and found:
+            self.store.add_event("notebook_used", {"generation": request.generation,
+                                                   "operator": request.operator,
+                                                   "entries": [e.seq for e in found]})
+        notes = [e.text for e in found]
         guidance = nb.guidance()
         return dataclasses.replace(request, notes=tuple(([guidance] if guidance else []) + notes))
 
@@ -114,12 +122,13 @@ class CireParts:
 
 
 def build_parts(config: CireConfig, defaults: dict[str, str], store: Store,
-                run_id: str = "", problem: str = "") -> CireParts:
-    """The switched-on components of a run, sharing one embedding index."""
+                run_id: str = "", problem: str = "", prompts: bool = False) -> CireParts:
+    """The switched-on components of a run, sharing one embedding index (``prompts``: the
+    proposer reads notebook lessons in its prompts)."""
     if not config.needs_embeddings:
         return CireParts()
     index = EmbeddingIndex(make_embedder(config.embedding), defaults, store)
-    parts = CireParts(index=index)
+    parts = CireParts(index=index, store=store, prompts=prompts)
     if config.clustering.enabled:
         parts.clusterer = Clusterer(config.clustering, index, store)
     if config.novelty.enabled:

