@@ -152,10 +152,20 @@ def bench_evolve(
     evaluations: Annotated[int, typer.Option("--evaluations", help="Evaluation budget per run.")] = 100,
     workers: Annotated[int, typer.Option("--workers", help="Sandboxed workers per run.")] = 2,
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
+    ablate: Annotated[str | None, typer.Option("--ablate", help="CIRE components against the plain engine: clustering,novelty,notebook,refinement.")] = None,
+    embedding: Annotated[str, typer.Option("--embedding", help="CIRE embedding back-end with --ablate: auto, minilm or tfidf.")] = "auto",
 ) -> None:
     """GP evolution vs the default on held-out instances: mean ± std over seeds, engine overhead."""
     from heurevo.benchmarks.bench_evolve import run_evolve_bench
 
+    if ablate:
+        from heurevo.benchmarks.bench_ablate import run_ablation
+
+        run_ablation(targets=[t.strip() for t in targets.split(",") if t.strip()],
+                     components=[c.strip() for c in ablate.split(",") if c.strip()], seeds=seeds,
+                     evaluations=evaluations, workers=workers, backend=embedding, out=out,
+                     console=console)
+        return
     run_evolve_bench(targets=[t.strip() for t in targets.split(",") if t.strip()], seeds=seeds,
                      evaluations=evaluations, workers=workers, out=out, console=console)
 

@@ -24,7 +24,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from heurevo.benchmarks.cire_figures import cire_figures
 from heurevo.benchmarks.suites import build_suite
+from heurevo.engine.cire import CireConfig
 from heurevo.engine.compare import compare
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
 from heurevo.engine.session import execute, prepare_run, suite_cache_dir
@@ -52,19 +54,21 @@ TARGETS = {
 
 
 def _evolve_once(target: Target, seed: int, evaluations: int, workers: int,
-                 work: Path) -> dict[str, Any]:
-    """One run and its held-out comparison under ``seed``."""
+                 work: Path, cire: CireConfig | None = None, label: str = "") -> dict[str, Any]:
+    """One run (plain, or with the ``cire`` components) and its held-out comparison under ``seed``."""
     config = RunConfig(problem=target.problem, seed=seed, slots=target.slots, proposer="gp",  # type: ignore[arg-type]
                        suite=SuiteConfig(name=target.train_suite),
-                       budget=dataclasses.replace(BudgetConfig(), evaluations=evaluations))
+                       budget=dataclasses.replace(BudgetConfig(), evaluations=evaluations),
+                       cire=cire or CireConfig())
     config = dataclasses.replace(config, evaluation=dataclasses.replace(config.evaluation,
                                                                         workers=workers))
-    run = prepare_run(config, work / f"{target.name}-s{seed}")
+    run = prepare_run(config, work / f"{target.name}-s{seed}{label}")
     try:
         t0 = time.perf_counter()
         summary = execute(run)
         wall = time.perf_counter() - t0
         best = best_candidate(run.store)
+        extra = cire_figures(run, summary)
     finally:
         run.close()
     if best is None:
@@ -76,7 +80,7 @@ def _evolve_once(target: Target, seed: int, evaluations: int, workers: int,
     return {"seed": seed, "candidate": cand.id, "idea": cand.idea, "changed": sorted(
                 n for n, s in cand.sources.items() if s != run.evaluator.slots[n].default_source),
             "wall_s": wall, "engine_s": summary.stats.engine_seconds,
-            "evaluations": summary.stats.evaluations,
+            "evaluations": summary.stats.evaluations, **extra,
             "rows": [(r.instance, r.default_objective, r.evolved_objective) for r in cmp.rows]}
 
 

@@ -179,8 +179,16 @@ def homogeneous_group(clustering: Clustering, members: Sequence[Member], rng: ra
 
 def heterogeneous_group(clustering: Clustering, members: Sequence[Member], rng: random.Random,
                         size: int) -> list[Member]:
-    """The best member of each of up to ``size`` clusters (the fittest cluster always included)."""
+    """The best member of each of up to ``size`` clusters (the fittest cluster always included).
+
+    A population in one cluster has nothing to combine across; then the members farthest from
+    the centre stand in (the most distinct variants of the one idea), the best first.
+    """
     reps = best_per_cluster(clustering, members)
+    if len(reps) == 1:
+        rest = sorted((m for m in members if m is not reps[0] and m.candidate.id in clustering.labels),
+                      key=lambda m: (-clustering.distances.get(m.candidate.id, 0.0), m.candidate.id))
+        return [reps[0], *rest[: size - 1]]
     if len(reps) <= size:
         return reps
     return [reps[0], *rng.sample(reps[1:], size - 1)]
@@ -198,10 +206,12 @@ class Clusterer:
         self.seconds = 0.0
 
     def __call__(self, members: Sequence[Member], generation: int) -> Clustering:
-        """The clustering of ``members`` (timed: embedding and clustering seconds add up)."""
+        """The clustering of ``members``; ``seconds`` counts all but the embedding (the index's)."""
         t0 = time.perf_counter()
+        embed0 = self.index.seconds if self.index is not None else 0.0
         result = cluster(members, self.index, self.config, generation)
-        self.seconds += time.perf_counter() - t0
+        embedded = (self.index.seconds if self.index is not None else 0.0) - embed0
+        self.seconds += time.perf_counter() - t0 - embedded
         return result
 
     def record(self, clustering: Clustering, survivors: Sequence[str]) -> None:

@@ -300,6 +300,7 @@ class EmbeddingIndex:
         self._cache: dict[tuple[str, str], np.ndarray] = {}
         self.seconds = 0.0
         self.calls = 0
+        self.embedded = 0  # texts sent to the model
 
     def texts(self, candidate: Candidate) -> dict[str, str]:
         """What is embedded of a candidate: its normalised changed code and its idea."""
@@ -312,6 +313,7 @@ class EmbeddingIndex:
         if not self.embedder.stable:
             out = self.embedder.embed(texts)
             self.calls += 1
+            self.embedded += len(texts)
             self.seconds += time.perf_counter() - t0
             return out
         ids = [c.id for c in candidates]
@@ -324,6 +326,7 @@ class EmbeddingIndex:
             text_of = dict(zip(ids, texts, strict=True))
             vecs = self.embedder.embed([text_of[i] for i in missing])
             self.calls += 1
+            self.embedded += len(missing)
             for cid, vec in zip(missing, vecs, strict=True):
                 self._cache[(cid, kind)] = vec
             if self.store is not None:

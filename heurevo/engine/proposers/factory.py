@@ -27,8 +27,10 @@ def make_proposer(config: RunConfig, slots: dict[str, Slot], store: Store) -> Pr
     from heurevo.engine.proposers.autopbo import AutoPBOProposer
     from heurevo.engine.proposers.llm import LLMProposer
 
-    cls = AutoPBOProposer if config.proposer == "autopbo" else LLMProposer
-    return cls(make_client(config, store), slots, config.llm_proposer, store)
+    if config.proposer == "autopbo":
+        return AutoPBOProposer(make_client(config, store), slots, config.llm_proposer, store)
+    return LLMProposer(make_client(config, store), slots, config.llm_proposer, store,
+                       refine=config.cire.refinement)
 
 
 def make_client(config: RunConfig, store: Store) -> MeteredClient:
