@@ -7,10 +7,12 @@ embeddings as Euclidean distance between unit vectors over ``code_scale``, by de
 back-end's own typical distance), weighted, and the
 rows are clustered by scikit-learn's average-linkage agglomerative clustering cut at distance 1:
 two members share a cluster when their weighted scaled distance is about one scale or less.
-Average linkage was chosen over HDBSCAN by measurement (``scripts/cire_cluster_choice.py``):
-on populations of 8-24 members HDBSCAN labels most members noise, while the agglomerative cut
-recovers planted groups and needs no minimum cluster size, so a converged population becomes
-one cluster (what the controller's convergence test needs).
+Average linkage was chosen over HDBSCAN by measurement (``scripts/cire_cluster_choice.py``,
+planted populations of 8-24 members in 1-5 groups): adjusted Rand index 0.997 against 0.940,
+a converged (one-group) population comes out as one cluster 100% of the time against never
+(HDBSCAN leaves 11% of members as noise and will not return a single cluster), and 12 ms per
+clustering against 31 ms. It needs no minimum cluster size, and the convergence test needs the
+one-cluster answer.
 
 Groups for the proposers, as CIRE builds them: a *homogeneous* group is the members of one
 cluster (what do similar heuristics do differently?), a *heterogeneous* group is the best member
