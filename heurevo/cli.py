@@ -152,7 +152,7 @@ def bench_evolve(
     evaluations: Annotated[int, typer.Option("--evaluations", help="Evaluation budget per run.")] = 100,
     workers: Annotated[int, typer.Option("--workers", help="Sandboxed workers per run.")] = 2,
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
-    ablate: Annotated[str | None, typer.Option("--ablate", help="CIRE components against the plain engine: clustering,novelty,notebook,refinement.")] = None,
+    ablate: Annotated[str | None, typer.Option("--ablate", help="CIRE variants against the plain engine, comma-separated; a+b runs two components together (clustering, novelty, notebook, refinement).")] = None,
     embedding: Annotated[str, typer.Option("--embedding", help="CIRE embedding back-end with --ablate: auto, minilm or tfidf.")] = "auto",
 ) -> None:
     """GP evolution vs the default on held-out instances: mean ± std over seeds, engine overhead."""

@@ -1,8 +1,8 @@
 """``heurevo bench evolve --ablate clustering,novelty,...``: CIRE's components against the plain engine.
 
-For each target and seed, the plain engine and each variant (all the named components together,
-then each alone when more than one is named) evolve with the GP proposer under the same
-evaluation budget; every run's reported best solves the held-out suite under that seed.
+Each comma-separated item of ``--ablate`` is one variant: a component alone (``clustering``) or
+several together (``clustering+novelty``). For each target and seed, the plain engine and every
+variant evolve with the GP proposer under the same evaluation budget; every run's reported best solves the held-out suite under that seed.
 Reported per variant: held-out quality (mean ± std over seeds), the paired difference against
 the plain engine with a one-sided Wilcoxon p-value (variant better), the evaluations the variant
 needed to reach the plain run's final train best (a fixed-budget proxy for "fewer evaluations"),
@@ -31,17 +31,17 @@ from heurevo.errors import HeurevoError
 from heurevo.stats import paired_test
 
 
-def variants(components: list[str], backend: str, notebook_dir: Path) -> dict[str, CireConfig]:
-    """The plain engine, all named components together, and each alone (if several)."""
-    unknown = [c for c in components if c not in COMPONENTS]
-    if unknown or not components:
+def variants(items: list[str], backend: str, notebook_dir: Path) -> dict[str, CireConfig]:
+    """The plain engine and one variant per item ("a" alone, "a+b" together)."""
+    groups = [[c.strip() for c in item.split("+") if c.strip()] for item in items]
+    unknown = [c for g in groups for c in g if c not in COMPONENTS]
+    if unknown or not groups:
         raise HeurevoError(f"--ablate: unknown component(s) {unknown}; known: {', '.join(COMPONENTS)}")
     base = CireConfig(embedding=EmbeddingConfig(backend=backend),  # type: ignore[arg-type]
                       clustering=ClusteringConfig(), novelty=NoveltyConfig())
     base = dataclasses.replace(base, notebook=dataclasses.replace(
         base.notebook, path=str(notebook_dir / "notes.sqlite")))
     out = {"plain": CireConfig()}
-    groups = [components] + ([[c] for c in components] if len(components) > 1 else [])
     for group in groups:
         cfg = base.with_components(set(group))
         if "notebook" in group:  # each variant its own notebook, shared by its seeds in order
