@@ -23,9 +23,9 @@ ORIGINAL = '''def score(gain, weight, age):
     bonus = math.log1p(age)
     return gain * weight + bonus
 '''
-RENAMED = '''def score(g, w, a):
-    b = math.log1p(a)   # renamed everything
-    return g * w + b
+RENAMED = '''def score(gain, weight, age):
+    b = math.log1p(age)   # the local renamed; the slot's arguments are fixed by its signature
+    return gain * weight + b
 '''
 CHANGED = '''def score(gain, weight, age):
     if gain > 0:
@@ -35,22 +35,29 @@ CHANGED = '''def score(gain, weight, age):
 
 
 def test_normalise_drops_comments_docstrings_and_local_names():
-    norm = normalise_code(ORIGINAL)
-    assert norm == normalise_code(RENAMED)
-    assert "#" not in norm and "Prefer" not in norm and "gain" not in norm
-    assert "def score(" in norm and "math.log1p" in norm
-    assert normalise_code(CHANGED) != norm
+    norm = normalise_code(ORIGINAL, "score")
+    assert norm == normalise_code(RENAMED, "score")
+    assert "#" not in norm and "Prefer" not in norm and "bonus" not in norm
+    assert "def score(gain, weight, age)" in norm and "math.log1p" in norm
+    assert normalise_code(CHANGED, "score") != norm
+    helper = "def h(x):\n    y = x + 1\n    return y\n"
+    assert normalise_code(helper) == normalise_code(helper.replace("y", "z").replace("x", "q"))
 
 
 def test_code_text_keeps_only_changed_slots():
-    defaults = {"a": "def a(x):\n    return x\n", "b": "def b(y):\n    return y\n"}
+    defaults = {"first": "def first(x):\n    return x\n", "score": "def score(gain, weight, age):\n    return gain\n"}
     assert code_text(defaults, defaults) == "default"
-    assert code_text({**defaults, "b": RENAMED}, defaults) == normalise_code(ORIGINAL)
+    assert code_text({**defaults, "score": RENAMED}, defaults) == \
+        code_text({**defaults, "score": ORIGINAL}, defaults)
+    assert "first" not in code_text({**defaults, "score": ORIGINAL}, defaults)
+    template = "def first(x):\n    t = float(x)\n    v = EXPR\n    return v\n"
+    filled = "def first(x):\n    t = float(x)\n    v = t * 2.0\n    return v\n"
+    assert code_text({**defaults, "first": filled}, defaults, {"first": template}) == "    v = t * 2.0"
 
 
 def test_tfidf_fallback_renamed_copy_is_identical_and_a_change_is_not():
     emb = make_embedder(EmbeddingConfig(backend="tfidf"))
-    v = emb.embed([normalise_code(ORIGINAL), normalise_code(RENAMED), normalise_code(CHANGED)])
+    v = emb.embed([normalise_code(t, "score") for t in (ORIGINAL, RENAMED, CHANGED)])
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0)
     assert v[0] @ v[1] == pytest.approx(1.0)
     assert v[0] @ v[2] < 0.9
@@ -79,7 +86,7 @@ def test_minilm_loads_offline_from_the_package(monkeypatch):
     assert active_backend(EmbeddingConfig()) == "minilm"
     emb = make_embedder(EmbeddingConfig(backend="minilm"))
     assert emb.name == "minilm" and emb.stable
-    v = emb.embed([normalise_code(ORIGINAL), normalise_code(RENAMED), normalise_code(CHANGED)])
+    v = emb.embed([normalise_code(t, "score") for t in (ORIGINAL, RENAMED, CHANGED)])
     assert v.shape == (3, 384)
     assert v[0] @ v[1] > 0.9999
     assert v[0] @ v[2] < 0.97

@@ -9,7 +9,7 @@ from heurevo.engine.notebook import Notebook, NotebookConfig, family_of
 from heurevo.populations.records import EvalStatus
 from tests.cire_population import DEFAULTS, member
 
-BAD = "def score(a, b):\n    return a / (b - b)\n"
+BAD = "def score(a, b):\n    spread = b - b\n    return a / spread\n"
 FIXED = "def score(a, b):\n    return a / (abs(b) + 1.0)\n"
 
 
@@ -43,7 +43,7 @@ def test_notebook_persists_across_runs_and_retrieves_the_relevant_lesson(tmp_pat
     nb2 = _open(path, "run-b")
     kinds = [e.kind for e in nb2.entries()]
     assert kinds.count("failure") == 1 and kinds.count("effect") == 1  # i1..i4 are one family
-    known = nb2.known_failure(member(BAD.replace("a", "q"), (0,) * 4).candidate)
+    known = nb2.known_failure(member(BAD.replace("spread", "s"), (0,) * 4).candidate)
     assert known is not None and known.run_id == "run-a" and "divide by the spread" in known.text
     assert nb2.known_failure(member(FIXED, (0,) * 4).candidate) is None
     hits = nb2.search("square the gain helped", k=1, generation=3)

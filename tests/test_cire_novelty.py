@@ -11,7 +11,7 @@ from heurevo.populations.store import SQLiteStore
 from tests.cire_population import DEFAULTS, member
 
 ORIGINAL = "def score(a, b):\n    \"\"\"Greedy.\"\"\"\n    bonus = a * 2.0  # weight it\n    return bonus + b\n"
-RENAMED = "def score(x, y):\n    t = x * 2.0\n    return t + y\n"
+RENAMED = "def score(a, b):\n    t = a * 2.0\n    return t + b\n"  # arguments are fixed by the slot
 CHANGED = "def score(a, b):\n    if a > b:\n        return math.sqrt(abs(a - b))\n    return min(a, b) / 3.0\n"
 NEAR = "def score(a, b):\n    bonus = a * 2.0\n    return bonus + b + 0.0\n"
 

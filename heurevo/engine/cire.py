@@ -19,6 +19,7 @@ from heurevo.engine.notebook import Notebook, NotebookConfig
 from heurevo.engine.novelty import NoveltyConfig, NoveltyFilter
 from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Member, Stage
 from heurevo.populations.store import Store
+from heurevo.solvers.slots import Slot
 
 
 @dataclass(frozen=True)
@@ -121,13 +122,15 @@ class CireParts:
             self.notebook.close()
 
 
-def build_parts(config: CireConfig, defaults: dict[str, str], store: Store,
+def build_parts(config: CireConfig, slots: dict[str, Slot], store: Store,
                 run_id: str = "", problem: str = "", prompts: bool = False) -> CireParts:
     """The switched-on components of a run, sharing one embedding index (``prompts``: the
     proposer reads notebook lessons in its prompts)."""
     if not config.needs_embeddings:
         return CireParts()
-    index = EmbeddingIndex(make_embedder(config.embedding), defaults, store)
+    defaults = {n: s.default_source for n, s in slots.items()}
+    templates = {n: s.extra["gp_hole"].template for n, s in slots.items() if "gp_hole" in s.extra}
+    index = EmbeddingIndex(make_embedder(config.embedding), defaults, store, templates)
     parts = CireParts(index=index, store=store, prompts=prompts)
     if config.clustering.enabled:
         parts.clusterer = Clusterer(config.clustering, index, store)

@@ -10,8 +10,8 @@ same vector; the candidate's idea text is embedded separately. Back-ends:
   batch and averaged (weighted by length), then re-normalised.
 * ``model`` -- any sentence-transformers model by name or path (same chunking, its own window).
 * ``tfidf`` -- scikit-learn TF-IDF over code tokens (unigrams and bigrams) reduced by TruncatedSVD;
-  always available. It is fitted on every text it has seen, so it refits when new texts arrive
-  and its vectors are not cached across runs.
+  always available. It is fitted on the texts it has seen and refits as they grow, so its
+  vectors move between fits and are not cached across runs.
 
 ``auto`` picks ``minilm`` when the ``embed`` extra is installed, else ``tfidf``. Every vector is
 L2-normalised, so cosine similarity is a dot product.
@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -75,16 +75,18 @@ class Embedder(Protocol):
 class _Renamer(ast.NodeTransformer):
     """Renames arguments and locals of each function to v0, v1, ... (globals and calls kept)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: set[str], keep_args_of: str | None) -> None:
         self.names: dict[str, str] = {}
-        self.keep: set[str] = set()
+        self.keep = keep
+        self.keep_args_of = keep_args_of
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
         outer, self.names = self.names, {}
         assigned = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         args = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+        fixed = set(args) if node.name == self.keep_args_of else set()
         for name in [*args, *sorted(assigned - set(args), key=_first_use(node))]:
-            if name not in self.keep:
+            if name not in self.keep and name not in fixed:
                 self.names.setdefault(name, f"v{len(self.names)}")
         for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
             a.arg = self.names.get(a.arg, a.arg)
@@ -111,19 +113,20 @@ def _first_use(fn: ast.FunctionDef) -> Callable[[str], tuple[int, str]]:
     return lambda name: (order.get(name, 1 << 30), name)
 
 
-def normalise_code(source: str) -> str:
+def normalise_code(source: str, slot: str | None = None, vocabulary: frozenset[str] = frozenset()) -> str:
     """Source with comments, docstrings and annotations dropped and local names renamed.
 
-    Function names, globals, attributes and called names are kept: they carry meaning. Code that
-    does not parse is returned with comments and blank lines stripped.
+    Function names, globals, attributes and called names are kept: they carry meaning, and so do
+    the arguments of the slot function ``slot`` (the slot's signature fixes them) and the names
+    in ``vocabulary`` (those of the slot's default and template). Code that does not parse is
+    returned with comments and blank lines stripped.
     """
     try:
         tree = ast.parse(source)
     except SyntaxError:
         lines = [ln.split("#", 1)[0].rstrip() for ln in source.splitlines()]
         return "\n".join(ln for ln in lines if ln.strip())
-    renamer = _Renamer()
-    renamer.keep = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    renamer = _Renamer({n.name for n in tree.body if isinstance(n, ast.FunctionDef)} | vocabulary, slot)
     if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(tree.body[0].value, ast.Constant):
         tree.body = tree.body[1:]
     return ast.unparse(renamer.visit(tree))
@@ -198,16 +201,25 @@ class SentenceEmbedder:
 
 
 class TfidfEmbedder:
-    """TF-IDF over code tokens reduced by TruncatedSVD, refitted on every text seen so far."""
+    """TF-IDF over code tokens reduced by TruncatedSVD, refitted as the corpus grows.
+
+    It refits on every text seen so far when the corpus has grown by a quarter since the last
+    fit (new texts in between are projected into the current fit), so one call's vectors always
+    come from one fit and the refits cost O(log n) fits over a run.
+    """
 
     stable = False
     distance_scale = 1.0
     name = "tfidf"
 
-    def __init__(self, dims: int = 32):
+    def __init__(self, dims: int = 32, regrow: float = 1.25):
         self.dims = dims
+        self.regrow = regrow
         self._corpus: dict[str, None] = {}
         self._fitted: dict[str, np.ndarray] = {}
+        self._model: tuple[Any, Any] | None = None
+        self._fit_size = 0
+        self.fits = 0
         self._lock = threading.Lock()
 
     def _fit(self) -> None:
@@ -218,21 +230,29 @@ class TfidfEmbedder:
         vec = TfidfVectorizer(analyzer=lambda t: _grams(code_tokens(t)), sublinear_tf=True)
         x = vec.fit_transform(docs)
         k = min(self.dims, x.shape[0] - 1, x.shape[1] - 1)
-        if k >= 2:
-            dense = TruncatedSVD(n_components=k, random_state=0).fit_transform(x)
-        else:
-            dense = x.toarray()
-        rows = _unit_rows(np.asarray(dense, dtype=np.float64))
-        self._fitted = {d: rows[i] for i, d in enumerate(docs)}
+        svd = TruncatedSVD(n_components=k, random_state=0).fit(x) if k >= 2 else None
+        self._model = (vec, svd)
+        self._fit_size = len(docs)
+        self.fits += 1
+        self._fitted = dict(zip(docs, self._project(docs), strict=True))
+
+    def _project(self, docs: list[str]) -> np.ndarray:
+        assert self._model is not None
+        vec, svd = self._model
+        x = vec.transform(docs)
+        dense = svd.transform(x) if svd is not None else x.toarray()
+        return _unit_rows(np.asarray(dense, dtype=np.float64))
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Vectors in the space fitted on every text seen so far (refitted if any is new)."""
+        """Vectors in the current fit (refitted first when the corpus has grown enough)."""
         with self._lock:
-            new = [t for t in texts if t not in self._corpus]
+            new = [t for t in dict.fromkeys(texts) if t not in self._corpus]
             for t in new:
                 self._corpus[t] = None
-            if new or not self._fitted:
+            if self._model is None or len(self._corpus) >= self.regrow * self._fit_size:
                 self._fit()
+            elif new:
+                self._fitted.update(zip(new, self._project(new), strict=True))
             if not texts:
                 return np.zeros((0, 1))
             return np.stack([self._fitted[t] for t in texts])
@@ -279,10 +299,40 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b))
 
 
-def code_text(sources: dict[str, str], defaults: dict[str, str]) -> str:
+def _names(source: str) -> set[str]:
+    try:
+        return {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+    except SyntaxError:
+        return set()
+
+
+def normalised_sources(sources: dict[str, str], defaults: dict[str, str]) -> str:
     """The normalised code of the slots that differ from the default ("default" when none do)."""
-    changed = [normalise_code(src) for name, src in sorted(sources.items()) if src != defaults.get(name)]
+    changed = [normalise_code(src, name) for name, src in sorted(sources.items())
+               if src != defaults.get(name)]
     return "\n\n".join(changed) or "default"
+
+
+def code_text(sources: dict[str, str], defaults: dict[str, str],
+              boilerplate: dict[str, str] | None = None) -> str:
+    """What is embedded of a candidate's code: per changed slot, its normalised lines that the
+    slot's boilerplate (its default and, say, the GP template, each normalised) does not have;
+    the whole normalised slot if none are new.
+
+    A template shared by every candidate (GP fills one expression into one) would otherwise
+    dominate the embedding, and MiniLM would see all of them as the same text.
+    """
+    parts = []
+    for name, src in sorted(sources.items()):
+        if src == defaults.get(name):
+            continue
+        refs = (defaults.get(name, ""), (boilerplate or {}).get(name, ""))
+        vocab = frozenset(n for ref in refs for n in _names(ref))
+        norm = normalise_code(src, name, vocab)
+        base = {ln.strip() for ref in refs for ln in normalise_code(ref, name, vocab).splitlines()}
+        new = [ln for ln in norm.splitlines() if ln.strip() and ln.strip() not in base]
+        parts.append("\n".join(new) if new else norm)
+    return "\n\n".join(parts) or "default"
 
 
 class EmbeddingIndex:
@@ -293,9 +343,11 @@ class EmbeddingIndex:
     moves as it refits).
     """
 
-    def __init__(self, embedder: Embedder, defaults: dict[str, str], store: Store | None = None):
+    def __init__(self, embedder: Embedder, defaults: dict[str, str], store: Store | None = None,
+                 boilerplate: dict[str, str] | None = None):
         self.embedder = embedder
         self.defaults = dict(defaults)
+        self.boilerplate = dict(boilerplate or {})
         self.store = store
         self._cache: dict[tuple[str, str], np.ndarray] = {}
         self.seconds = 0.0
@@ -304,7 +356,8 @@ class EmbeddingIndex:
 
     def texts(self, candidate: Candidate) -> dict[str, str]:
         """What is embedded of a candidate: its normalised changed code and its idea."""
-        return {"code": code_text(candidate.sources, self.defaults), "idea": candidate.idea or "none"}
+        return {"code": code_text(candidate.sources, self.defaults, self.boilerplate),
+                "idea": candidate.idea or "none"}
 
     def vectors(self, candidates: Sequence[Candidate], kind: str = "code") -> np.ndarray:
         """One row per candidate (``kind`` is "code" or "idea"); one model call for the misses."""

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from heurevo.engine.embeddings import Embedder, code_text
+from heurevo.engine.embeddings import Embedder, normalised_sources
 from heurevo.errors import HeurevoError
 from heurevo.populations.records import Candidate, Member
 
@@ -135,7 +135,7 @@ class Notebook:
 
     def code_key(self, cand: Candidate) -> str:
         """A hash of the candidate's normalised changed code."""
-        return hashlib.sha256(code_text(cand.sources, self._defaults).encode()).hexdigest()[:16]
+        return hashlib.sha256(normalised_sources(cand.sources, self._defaults).encode()).hexdigest()[:16]
 
     def add(self, kind: str, cand: Candidate, text: str, family: str = "", effect: float = 0.0) -> int:
         """Append an entry (once per run, candidate, kind and family; a resume adds nothing)."""

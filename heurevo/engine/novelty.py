@@ -1,7 +1,7 @@
 """The novelty check before evaluation (ASI-ARCH): no evaluation is spent on a copy.
 
 A candidate is rejected when its normalised source (comments, docstrings and local names
-normalised, :func:`~heurevo.engine.embeddings.code_text`) equals an earlier candidate's, or when
+normalised, :func:`~heurevo.engine.embeddings.normalised_sources`) equals an earlier candidate's, or when
 its code embedding is at least ``code_similarity`` (cosine) close to one (except for operators
 whose point is a small change, such as constant tuning). It is compared with
 the candidates admitted in *earlier* generations only, so which candidate of a generation is
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from heurevo.engine.behaviour import same_behaviour
-from heurevo.engine.embeddings import EmbeddingIndex
+from heurevo.engine.embeddings import EmbeddingIndex, normalised_sources
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
@@ -35,7 +35,7 @@ class NoveltyConfig:
     """The novelty check (``[cire.novelty]`` in a run config)."""
 
     enabled: bool = False
-    code_similarity: float = 0.995  # cosine at or above this = a near-copy (> 1 turns it off)
+    code_similarity: float = 0.999  # cosine at or above this = a near-copy (> 1 turns it off)
     behaviour_tol: float = 1e-4  # per-instance score difference still counted as the same
     #: Operators whose point is a small change (constant tuning): only exact copies are rejected.
     exempt_operators: tuple[str, ...] = ("tune", "mutate_params")
@@ -105,7 +105,7 @@ class NoveltyFilter:
         """A verdict when ``cand`` repeats a candidate of an earlier generation, else None."""
         with self._lock:
             earlier = [m for m in self._archive if m.candidate.generation < cand.generation]
-            text = self.index.texts(cand)["code"]
+            text = normalised_sources(cand.sources, self.index.defaults)
             first = self._texts.get(text)
             verdict = None
             if first is not None and first[1] < cand.generation and first[0] != cand.id:
@@ -133,6 +133,7 @@ class NoveltyFilter:
                         mark = Verdict(cand.id, m.candidate.id, "behaviour")
                         self._record(mark, cand.generation)
                         break
-            self._texts.setdefault(self.index.texts(cand)["code"], (cand.id, cand.generation))
+            self._texts.setdefault(normalised_sources(cand.sources, self.index.defaults),
+                                   (cand.id, cand.generation))
             self._archive.append(member)
             return mark

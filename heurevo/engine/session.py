@@ -90,7 +90,7 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
         raise ConfigError(f"unknown slot(s) {unknown} for {config.problem}; known: {list(slots)}",
                           key="slots", path=cfg_path)
     defaults = {n: s.default_source for n, s in slots.items()}
-    cire = build_parts(config.cire, defaults, store, run_dir.name, config.problem,
+    cire = build_parts(config.cire, slots, store, run_dir.name, config.problem,
                        prompts=config.proposer != "gp")
     controller = Controller(config.controller, config.problem, names, defaults, config.seed,
                             proposer.operators, clusterer=cire.clusterer)
