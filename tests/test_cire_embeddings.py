@@ -9,11 +9,10 @@ from heurevo.engine.embeddings import (
     EmbeddingConfig,
     EmbeddingIndex,
     active_backend,
-    code_text,
     make_embedder,
     minilm_path,
-    normalise_code,
 )
+from heurevo.engine.normalise import code_text, normalise_code
 from heurevo.populations.records import Candidate
 from heurevo.populations.store import SQLiteStore
 

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from heurevo.engine.embeddings import Embedder, normalised_sources
+from heurevo.engine.embeddings import Embedder
+from heurevo.engine.normalise import normalised_sources
 from heurevo.errors import HeurevoError
 from heurevo.populations.records import Candidate, Member
 

@@ -1,7 +1,7 @@
 """The novelty check before evaluation (ASI-ARCH): no evaluation is spent on a copy.
 
 A candidate is rejected when its normalised source (comments, docstrings and local names
-normalised, :func:`~heurevo.engine.embeddings.normalised_sources`) equals an earlier candidate's, or when
+normalised, :func:`~heurevo.engine.normalise.normalised_sources`) equals an earlier candidate's, or when
 its code embedding is at least ``code_similarity`` (cosine) close to one (except for operators
 whose point is a small change, such as constant tuning). It is compared with
 the candidates admitted in *earlier* generations only, so which candidate of a generation is
@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from heurevo.engine.behaviour import same_behaviour
-from heurevo.engine.embeddings import EmbeddingIndex, normalised_sources
+from heurevo.engine.embeddings import EmbeddingIndex
+from heurevo.engine.normalise import normalised_sources
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
