@@ -162,10 +162,20 @@ def bench_evolve(
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
     modes: Annotated[str, typer.Option("--modes", help="Comma-separated evaluation modes: racing, full.")] = "racing,full",
     seeds_per_instance: Annotated[int, typer.Option("--seeds-per-instance", help="Training seeds per instance in both modes.")] = 1,
+    ablate: Annotated[str | None, typer.Option("--ablate", help="CIRE variants against the plain engine, comma-separated; a+b runs two components together (clustering, novelty, notebook, refinement).")] = None,
+    embedding: Annotated[str, typer.Option("--embedding", help="CIRE embedding back-end with --ablate: auto, minilm or tfidf.")] = "auto",
 ) -> None:
     """GP evolution vs the default on held-out instances per family (mean ± std, p); racing vs full."""
     from heurevo.benchmarks.bench_evolve import run_evolve_bench
 
+    if ablate:
+        from heurevo.benchmarks.bench_ablate import run_ablation
+
+        run_ablation(targets=[t.strip() for t in targets.split(",") if t.strip()],
+                     components=[c.strip() for c in ablate.split(",") if c.strip()], seeds=seeds,
+                     evaluations=evaluations, workers=workers, backend=embedding, out=out,
+                     console=console)
+        return
     try:
         run_evolve_bench(targets=[t.strip() for t in targets.split(",") if t.strip()], seeds=seeds,
                          evaluations=evaluations, workers=workers, out=out, console=console,

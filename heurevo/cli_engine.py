@@ -116,6 +116,7 @@ def evolve_command(
     llm_model: Annotated[str | None, typer.Option("--llm-model", help="Model of the LLM proposers (default: settings).")] = None,
     llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")] = None,
     llm_replay: Annotated[Path | None, typer.Option("--llm-replay", help="Replay a recorded run folder offline: its config, its model answers.")] = None,
+    notebook: Annotated[Path | None, typer.Option("--notebook", help="Mistake notebook (SQLite) to read and extend; several runs may share one.")] = None,
 ) -> None:
     """Evolve heuristics on a suite; Ctrl-C stops cleanly and --resume continues."""
     from heurevo.config import load_settings, load_toml
@@ -133,6 +134,11 @@ def evolve_command(
         config = _override(config, problem, suite, slots, proposer, evaluations, seed, workers,
                            force_workers)
         config = llm_override(config, llm_model, llm_base_url, llm_replay)
+        if notebook is not None:
+            import dataclasses
+
+            nb = dataclasses.replace(config.cire.notebook, path=str(notebook.resolve()))
+            config = dataclasses.replace(config, cire=dataclasses.replace(config.cire, notebook=nb))
         folder = run_dir or (llm_replay.with_name(llm_replay.name + "-replay") if llm_replay else None) or load_settings().runs_dir / f"{config.problem}-{config.suite.name.replace('/', '_')}-s{config.seed}"
     run_with_live_view(config, folder, resume)
     console.print(f"run folder: {folder}   (heurevo show {folder}; heurevo export {folder} --out best.py)")
@@ -234,14 +240,30 @@ def llm_override(config: RunConfig, model: str | None, base_url: str | None,
 def show_command(
     run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
     top: Annotated[int, typer.Option("--top", help="How many candidates to list.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable: run, top candidates, CIRE records.")] = False,
 ) -> None:
-    """Summarise a run: status, top candidates, the best one's lineage."""
+    """Summarise a run: status, top candidates, the best one's lineage, CIRE's clusters."""
+    from heurevo.engine.cire_views import cire_json, cire_report
     from heurevo.engine.session import open_run_store
     from heurevo.engine.views import run_report
 
     store = open_run_store(run_dir)
     try:
+        if as_json:
+            from heurevo.populations.lineage import ranked
+
+            info = store.run_info()
+            top_rows = [{"id": r.candidate.id, "fitness": r.fitness, "status": r.result.status.value,
+                         "operator": r.candidate.operator, "idea": r.candidate.idea}
+                        for r in ranked(store)[:top]]
+            print(json.dumps({"run": info.run_id if info else None,
+                              "status": info.status if info else None,
+                              "top": top_rows, **cire_json(store)}, default=str))
+            return
         console.print(run_report(store, top))
+        extra = cire_report(store)
+        if extra is not None:
+            console.print(extra)
     finally:
         store.close()
 

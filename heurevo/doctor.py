@@ -198,6 +198,9 @@ def collect(settings: Settings) -> list[Check]:
         ok = all(v is not None and not v.startswith("broken") for v in found.values())
         detail = ", ".join(f"{m} {v or 'missing'}" for m, v in found.items())
         checks.append(Check("extras", extra, ok, detail + ("" if ok else f"  (pip install 'heurevo[{extra}]')")))
+    from heurevo.engine.embeddings import backend_description
+
+    checks.append(Check("extras", "embeddings", None, backend_description()))
     for mod in REFERENCES:
         ver = _module_version(mod)
         checks.append(Check("references", mod, None, ver or "not installed (benchmarks skip its column)"))

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -61,13 +62,13 @@ class ListProposer(Proposer):
     """Proposes the given sources one after another (then repeats the last)."""
 
     name = "list"
-    operators = {"init": 0, "mutate": 1}
+    operators: ClassVar[dict[str, int]] = {"init": 0, "mutate": 1}
 
     def __init__(self, sources: list[str], slot: str):
         self.sources, self.slot, self.i = sources, slot, 0
 
     @classmethod
-    def from_run(cls, config, slots, store):  # noqa: ANN001, ANN206 - built directly by the tests
+    def from_run(cls, config, slots, store):
         raise NotImplementedError("ListProposer is built directly by the tests")
 
     def propose(self, request: ProposalRequest) -> Proposal:

@@ -26,7 +26,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from heurevo.benchmarks.cire_figures import cire_figures
 from heurevo.benchmarks.suites import build_suite
+from heurevo.engine.cire import CireConfig
 from heurevo.engine.compare import compare, instance_family
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
 from heurevo.engine.session import execute, prepare_run, suite_cache_dir
@@ -65,15 +67,18 @@ def _train_steps(store: Any) -> int:
 
 
 def _evolve_once(target: Target, seed: int, evaluations: int, workers: int, racing: bool,
-                 work: Path, seeds_per_instance: int = 1) -> dict[str, Any]:
-    """One run and its held-out comparison under ``seed``: per-pair scores and steps spent."""
+                 work: Path, seeds_per_instance: int = 1, cire: CireConfig | None = None,
+                 label: str = "") -> dict[str, Any]:
+    """One run (plain, or with the ``cire`` components) and its held-out comparison under
+    ``seed``: per-pair scores and steps spent."""
     config = RunConfig(problem=target.problem, seed=seed, slots=target.slots, proposer="gp",  # type: ignore[arg-type]
                        suite=SuiteConfig(name=target.train_suite),
-                       budget=dataclasses.replace(BudgetConfig(), evaluations=evaluations))
+                       budget=dataclasses.replace(BudgetConfig(), evaluations=evaluations),
+                       cire=cire or CireConfig())
     config = dataclasses.replace(config, evaluation=dataclasses.replace(
         config.evaluation, workers=workers, racing=racing, seeds_per_instance=seeds_per_instance))
     mode = "racing" if racing else "full"
-    run = prepare_run(config, work / f"{target.name}-{mode}-s{seed}")
+    run = prepare_run(config, work / f"{target.name}-{mode}-s{seed}{label}")
     try:
         t0 = time.perf_counter()
         summary = execute(run)
@@ -81,6 +86,7 @@ def _evolve_once(target: Target, seed: int, evaluations: int, workers: int, raci
         best = best_candidate(run.store)
         steps = _train_steps(run.store)
         slots = run.evaluator.slots
+        extra = cire_figures(run, summary)
     finally:
         run.close()
     if best is None:
@@ -102,7 +108,7 @@ def _evolve_once(target: Target, seed: int, evaluations: int, workers: int, raci
                 n for n, s in cand.sources.items() if s != slots[n].default_source),
             "wall_s": wall, "engine_s": summary.stats.engine_seconds,
             "evaluations": summary.stats.evaluations, "train_steps": steps,
-            "pairs": pairs}
+            "pairs": pairs, **extra}
 
 
 def _family_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -5,6 +5,13 @@ parents); :meth:`Controller.tell` records an evaluated candidate; :meth:`Control
 applies survival and advances the slot schedule. Selection and survival use DEAP's tools
 (tournament, roulette, NSGA-II) on thin wrappers, under a seed derived from the run seed and the
 generation, so a run is reproducible. The controller never evaluates or proposes code itself.
+
+With a :class:`~heurevo.engine.clustering.Clusterer` (CIRE), every generation's pool is
+clustered on behaviour and code; then (each behind its own switch) parents are picked within a
+cluster to exploit and across clusters to explore, survival keeps the best of each cluster
+(niching), and one cluster holding most of the population counts as convergence, which switches
+to explore just as stagnation does. Each request carries a homogeneous or heterogeneous group and
+a few distant references for proposers that use them.
 """
 
 from __future__ import annotations
@@ -20,6 +27,13 @@ import deap.tools.emo
 import deap.tools.selection
 from deap import base, tools
 
+from heurevo.engine.clustering import (
+    Clusterer,
+    Clustering,
+    best_per_cluster,
+    heterogeneous_group,
+    homogeneous_group,
+)
 from heurevo.populations.records import Member
 
 OBJECTIVE_WEIGHTS = {"quality": 1.0, "time": -1.0, "length": -1.0}
@@ -72,6 +86,14 @@ class ProposalRequest:
     seed: int
     generation: int
     mode: Literal["exploit", "explore"] = "exploit"
+    #: CIRE: the members of one cluster (exploit) or one of each of several clusters (explore).
+    group: tuple[Member, ...] = ()
+    #: Distant references (lower ranks or other clusters) shown beside the parents.
+    references: tuple[Member, ...] = ()
+    #: Why the controller is in this mode ("stagnation", "convergence" or "").
+    reason: str = ""
+    #: Lessons from the mistake notebook, most relevant first.
+    notes: tuple[str, ...] = ()
 
 
 class _Wrapped:
@@ -113,9 +135,14 @@ class Controller:
     """Steers the population of one run; all state is rebuilt from ``tell`` calls on resume."""
 
     def __init__(self, config: ControllerConfig, problem: str, slot_names: Sequence[str],
-                 default_sources: dict[str, str], seed: int, operators: Mapping[str, int]):
-        """``operators``: the proposer's operators, each with the number of parents it takes."""
+                 default_sources: dict[str, str], seed: int, operators: Mapping[str, int],
+                 clusterer: Clusterer | None = None):
+        """``operators``: the proposer's operators, each with the number of parents it takes;
+        ``clusterer``: CIRE's clustering of the population (None: plain selection)."""
         config.validate()
+        self.clusterer = clusterer
+        self.clustering: Clustering | None = None
+        self._converged: list[bool] = []
         self.config = config
         self.problem = problem
         self.slot_names = tuple(slot_names)
@@ -143,12 +170,24 @@ class Controller:
 
     @property
     def mode(self) -> Literal["exploit", "explore"]:
-        """Explore when the best fitness has not improved for ``stagnation_generations``."""
+        """Explore when the best has not improved for ``stagnation_generations`` or, with
+        clustering, when the population has converged into one cluster."""
+        return "explore" if self.reason else "exploit"
+
+    @property
+    def reason(self) -> str:
+        """Why the controller explores: "stagnation", "convergence", or "" (it exploits)."""
         k = self.config.stagnation_generations
         hist = self._best_history
-        if len(hist) <= k:
-            return "exploit"
-        return "explore" if hist[-1] <= hist[-1 - k] else "exploit"
+        if len(hist) > k and hist[-1] <= hist[-1 - k]:
+            return "stagnation"
+        if self._converged and self._converged[-1]:
+            return "convergence"
+        return ""
+
+    @property
+    def _cluster_selection(self) -> bool:
+        return self.clusterer is not None and self.clusterer.config.selection and self.clustering is not None
 
     def _rng(self, salt: int) -> random.Random:
         return random.Random((self.seed * 1_000_003 + self.generation) * 1_009 + salt)
@@ -170,12 +209,57 @@ class Controller:
             arity = self.operators[op]
             if arity > len(viable):
                 op, arity = ("init", 0) if "init" in self.operators else (op, len(viable))
-            parents = self.select_parents(viable, arity, salt=i + 1)
+            if self._cluster_selection:
+                parents = self._cluster_parents(viable, arity, mode, salt=i + 1)
+            else:
+                parents = self.select_parents(viable, arity, salt=i + 1)
+            group, references = self._group(viable, parents, mode, salt=i + 1)
             requests.append(ProposalRequest(
                 problem=self.problem, slots=self.current_slots, operator=op, parents=tuple(parents),
                 base_sources=dict(self.best_sources), seed=rng.randrange(2**31),
-                generation=self.generation, mode=mode))
+                generation=self.generation, mode=mode, group=tuple(group),
+                references=tuple(references), reason=self.reason))
         return requests
+
+    def _label(self, member: Member) -> int | None:
+        return self.clustering.labels.get(member.candidate.id) if self.clustering else None
+
+    def _cluster_parents(self, viable: Sequence[Member], k: int, mode: str, salt: int) -> list[Member]:
+        """Exploit: a tournament over everyone, the mate from the same cluster. Explore: the first
+        parent from a cluster drawn uniformly (small niches get their turn), the mate from another."""
+        if k == 0 or not viable:
+            return []
+        labels = sorted({lab for m in viable if (lab := self._label(m)) is not None})
+        rng = self._rng(2000 + salt)
+        if mode == "explore" and len(labels) > 1:
+            home = rng.choice(labels)
+            first = self.select_parents([m for m in viable if self._label(m) == home], 1, salt)[0]
+        else:
+            first = self.select_parents(viable, 1, salt)[0]
+        parents = [first]
+        for j in range(1, k):
+            same = [m for m in viable if m is not first and self._label(m) == self._label(first)]
+            other = [m for m in viable if self._label(m) != self._label(first)]
+            pool = (other or same) if mode == "explore" else (same or other)
+            parents += self.select_parents(pool or list(viable), 1, salt * 31 + j)
+        return parents
+
+    def _group(self, viable: Sequence[Member], parents: Sequence[Member], mode: str,
+               salt: int) -> tuple[list[Member], list[Member]]:
+        """The request's CIRE group and distant references (none without clustering)."""
+        if self.clustering is None or not viable:
+            return [], []
+        rng = self._rng(3000 + salt)
+        if mode == "explore":
+            group = heterogeneous_group(self.clustering, viable, rng, 4)
+        else:
+            home = self._label(parents[0]) if parents else None
+            group = homogeneous_group(self.clustering, viable, rng, 4, home)
+        chosen = {m.candidate.id for m in (*parents, *group)}
+        far = [m for m in viable if m.candidate.id not in chosen and
+               all(self._label(m) != self._label(p) for p in parents)]
+        far = far or [m for m in viable[len(viable) // 2:] if m.candidate.id not in chosen]
+        return group, sorted(rng.sample(far, min(2, len(far))), key=lambda m: -m.fitness)
 
     def select_parents(self, pool: Sequence[Member], k: int, salt: int = 0) -> list[Member]:
         """``k`` distinct-if-possible parents by tournament or roulette selection (DEAP tools)."""
@@ -213,6 +297,17 @@ class Controller:
         else:
             wrapped = [_Wrapped(m, self._weights_single, ("quality",)) for m in pool]
             survivors = [w.member for w in tools.selBest(wrapped, min(mu, len(wrapped)))]
+        if self.clusterer is not None and pool:
+            pool = sorted(pool, key=lambda m: (-m.fitness, m.candidate.id))
+            self.clustering = self.clusterer(pool, self.generation)
+            if self.clusterer.config.niching:
+                survivors = self._niche(pool, mu)
+            share = self.clusterer.config.convergence_share
+            kept = [m.candidate.id for m in survivors]
+            labels = [self.clustering.labels[c] for c in kept]
+            top = max(labels.count(lab) for lab in set(labels)) / len(labels) if labels else 0.0
+            self._converged.append(bool(share) and len(labels) >= 3 and top >= share)
+            self.clusterer.record(self.clustering, kept)
         # Keep a stable order (by fitness, then id) so a resumed run rebuilds the same state.
         self.population = sorted(survivors, key=lambda m: (-m.fitness, m.candidate.id))
         self._best_history.append(self.best.fitness if self.best else float("-inf"))
@@ -223,3 +318,13 @@ class Controller:
             self._generations_on_slot = 0
             # The next slot starts from a population of the best so far (greedy propagation).
             self.population = [m for m in self.population if m is self.best] or self.population[:1]
+
+    def _niche(self, pool: Sequence[Member], mu: int) -> list[Member]:
+        """Niching survival: the best viable member of each cluster (up to half the places,
+        fittest clusters first), then the fittest of the rest."""
+        assert self.clustering is not None
+        reps = [m for m in best_per_cluster(self.clustering, pool) if m.fitness != float("-inf")]
+        keep = reps[: max(1, (mu + 1) // 2)]
+        ids = {m.candidate.id for m in keep}
+        rest = [m for m in pool if m.candidate.id not in ids]  # pool is sorted by fitness
+        return keep + rest[: mu - len(keep)]

@@ -54,6 +54,26 @@ class Evaluator(Protocol):
         ...
 
 
+class LoopHooks(Protocol):
+    """Optional extras around each evaluation (CIRE's novelty check and notebook)."""
+
+    def check(self, cand: Candidate) -> EvaluationResult | None:
+        """A ``REJECTED`` result given to the proposer in place of an evaluation, or None."""
+        ...
+
+    def admit(self, member: Member) -> None:
+        """Learn from an evaluated candidate (in tell order)."""
+        ...
+
+    def annotate(self, request: ProposalRequest) -> ProposalRequest:
+        """The request with anything the hooks add (lessons for the prompts)."""
+        ...
+
+    def end_generation(self, generation: int) -> None:
+        """After survival."""
+        ...
+
+
 class Clock(Protocol):
     """Where the run gets the time (injectable for tests)."""
 
@@ -91,6 +111,7 @@ class RunStats:
     proposals: int = 0
     proposal_failures: int = 0
     duplicates: int = 0
+    not_novel: int = 0  # rejected before evaluation by the hooks (novelty, known failures)
     statuses: dict[str, int] = field(default_factory=dict)
     generation: int = 0
     best_fitness: float | None = None
@@ -120,7 +141,8 @@ class RunLoop:
                  budgets: Budgets, *, clock: Clock = time.monotonic, workers: int = 1,
                  usage: Callable[[], tuple[int, float]] | None = None,
                  on_progress: Callable[[RunStats], None] | None = None,
-                 validate_top: int = 3, acceptance: Acceptance | None = None):
+                 validate_top: int = 3, acceptance: Acceptance | None = None,
+                 hooks: LoopHooks | None = None):
         self.controller = controller
         self.proposer = proposer
         self.evaluator = evaluator
@@ -132,6 +154,7 @@ class RunLoop:
         self.on_progress = on_progress
         self.validate_top = validate_top
         self.acceptance = acceptance or Acceptance()
+        self.hooks = hooks
         self.stats = RunStats()
         self._lock = threading.Lock()
         self._propose_lock = threading.Lock()
@@ -212,9 +235,14 @@ class RunLoop:
             result, reused = self._evaluate(cand, None)
             self._seen.add(cand.id)
             self._count(result, reused)
-            self.controller.tell(Member(cand, result))
+            self._tell(Member(cand, result))
         self.controller.end_generation()
         self._sync_best()
+
+    def _tell(self, member: Member) -> None:
+        self.controller.tell(member)
+        if self.hooks is not None:
+            self.hooks.admit(member)
 
     def _sync_best(self) -> None:
         best = self.controller.best
@@ -290,11 +318,20 @@ class RunLoop:
         out: list[tuple[Candidate, EvaluationResult, bool]] = []
         proposal = self._propose(lambda: self.proposer.propose(req), req.operator)
         for round_ in range(1 + self.proposer.max_followups):
-            if proposal is None or not self._reserve():
+            if proposal is None:
                 break
             cand = self._candidate(req, proposal)
-            result, reused = self._evaluate(cand, incumbent)
-            out.append((cand, result, reused))
+            with self._engine_time():
+                rejected = self.hooks.check(cand) if self.hooks is not None else None
+            if rejected is not None:  # not new: the proposer hears why, no evaluation is spent
+                result = rejected
+                with self._lock:
+                    self.stats.not_novel += 1
+            elif not self._reserve():
+                break
+            else:
+                result, reused = self._evaluate(cand, incumbent)
+                out.append((cand, result, reused))
             if round_ == self.proposer.max_followups:
                 break
             prev = proposal
@@ -307,6 +344,8 @@ class RunLoop:
             requests = self.controller.ask()
             # The incumbent is fixed per generation (read before any chain runs): deterministic.
             incumbent = self.controller.best.result if self.controller.best else None
+            if self.hooks is not None:
+                requests = [self.hooks.annotate(r) for r in requests]
         if self.budgets.evaluations is not None:  # trim up front: which requests run is deterministic
             requests = requests[:max(0, self.budgets.evaluations - self.stats.evaluations)]
         if self.budgets.proposals is not None:
@@ -321,9 +360,11 @@ class RunLoop:
                 self._seen.add(cand.id)
                 self._count(result, reused)
                 with self._engine_time():
-                    self.controller.tell(Member(cand, result))
+                    self._tell(Member(cand, result))
         with self._engine_time():
             self.controller.end_generation()
+            if self.hooks is not None:
+                self.hooks.end_generation(self.controller.generation)
         self._sync_best()
         self.store.add_event("generation", {"generation": self.controller.generation,
                                             "best": self.stats.best_fitness,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from heurevo.engine.cire import CireConfig
 from heurevo.engine.controller import ControllerConfig
 from heurevo.engine.evaluate import EvaluationConfig
 from heurevo.engine.llm.config import LLMConfig
@@ -61,6 +62,7 @@ class RunConfig:
     tuning: TuningConfig = field(default_factory=TuningConfig)
     llm: LLMConfig = field(default_factory=LLMConfig)
     llm_proposer: LLMProposerConfig = field(default_factory=LLMProposerConfig)
+    cire: CireConfig = field(default_factory=CireConfig)
 
     def __post_init__(self) -> None:
         """Resolve the problem's step budget and suite, and the proposer's operator tables.

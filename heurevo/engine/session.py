@@ -14,6 +14,7 @@ from pathlib import Path
 
 from heurevo.benchmarks.suites import build_suite, split_suite
 from heurevo.config import dump_toml, load_toml
+from heurevo.engine.cire import CireParts, build_parts
 from heurevo.engine.controller import Controller
 from heurevo.engine.evaluate import StagedEvaluator
 from heurevo.engine.proposers.factory import make_proposer
@@ -44,11 +45,14 @@ class Run:
     evaluator: StagedEvaluator
     loop: RunLoop
     slot_names: tuple[str, ...]
+    cire: CireParts | None = None
 
     def close(self) -> None:
-        """Stop workers and the proposer, and close the store."""
+        """Stop workers and the proposer, and close the store (and the notebook)."""
         self.evaluator.close()
         self.loop.proposer.close()
+        if self.cire is not None:
+            self.cire.close()
         self.store.close()
 
 
@@ -86,15 +90,17 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
         raise ConfigError(f"unknown slot(s) {unknown} for {config.problem}; known: {list(slots)}",
                           key="slots", path=cfg_path)
     defaults = {n: s.default_source for n, s in slots.items()}
+    cire = build_parts(config.cire, slots, store, run_dir.name, config.problem,
+                       prompts=config.proposer != "gp")
     controller = Controller(config.controller, config.problem, names, defaults, config.seed,
-                            proposer.operators)
+                            proposer.operators, clusterer=cire.clusterer)
     b = config.budget
     budgets = Budgets(evaluations=b.evaluations, wall_time_s=b.wall_time_s, proposals=b.proposals,
                       generations=b.generations, tokens=b.tokens, cost_usd=b.cost_usd)
     loop = RunLoop(controller, proposer, evaluator, store, budgets, workers=config.evaluation.workers,
                    usage=proposer.usage, on_progress=on_progress,
-                   acceptance=Acceptance(config.evaluation.test, config.evaluation.alpha))
-    return Run(config, run_dir, store, evaluator, loop, names)
+                   acceptance=Acceptance(config.evaluation.test, config.evaluation.alpha), hooks=cire)
+    return Run(config, run_dir, store, evaluator, loop, names, cire)
 
 
 def open_run_store(run_dir: Path) -> SQLiteStore:

@@ -139,6 +139,27 @@ class Store(ABC):
     def close(self) -> None:
         """Release resources."""
 
+    # --- CIRE: embeddings cache, clusters per generation, novelty rejections ------------------
+    @abstractmethod
+    def add_embeddings(self, backend: str, kind: str, vectors: dict[str, list[float]]) -> None:
+        """Cache embedding vectors of candidates (by back-end and kind: code or idea)."""
+
+    @abstractmethod
+    def embeddings(self, backend: str, kind: str, ids: list[str]) -> dict[str, list[float]]:
+        """The cached vectors of those candidates that have one."""
+
+    @abstractmethod
+    def add_cire_record(self, table: str, generation: int, data: dict[str, Any]) -> None:
+        """Append a record to ``clusters``, ``novelty`` or ``refinement`` (plain JSON data)."""
+
+    @abstractmethod
+    def cire_records(self, table: str) -> list[tuple[int, dict[str, Any]]]:
+        """(generation, data) of one of those tables, in the order written."""
+
+
+#: The tables :meth:`Store.add_cire_record` writes.
+CIRE_TABLES = ("clusters", "novelty", "refinement")
+
 
 class MemoryStore(Store):
     """The store interface over plain Python containers."""
@@ -149,6 +170,8 @@ class MemoryStore(Store):
         self._evals: dict[str, EvaluationResult] = {}
         self._events: list[Event] = []
         self._llm: list[LLMCall] = []
+        self._vectors: dict[tuple[str, str, str], list[float]] = {}
+        self._cire: dict[str, list[tuple[int, dict[str, Any]]]] = {t: [] for t in CIRE_TABLES}
         self._lock = threading.Lock()
 
     def init_run(self, run_id: str, seed: int, config_toml: str) -> RunInfo:
@@ -222,6 +245,21 @@ class MemoryStore(Store):
     def llm_calls(self) -> list[LLMCall]:
         return list(self._llm)
 
+    def add_embeddings(self, backend: str, kind: str, vectors: dict[str, list[float]]) -> None:
+        with self._lock:
+            for cid, vec in vectors.items():
+                self._vectors.setdefault((backend, kind, cid), list(vec))
+
+    def embeddings(self, backend: str, kind: str, ids: list[str]) -> dict[str, list[float]]:
+        return {i: self._vectors[(backend, kind, i)] for i in ids if (backend, kind, i) in self._vectors}
+
+    def add_cire_record(self, table: str, generation: int, data: dict[str, Any]) -> None:
+        with self._lock:
+            self._cire[table].append((generation, json.loads(json.dumps(data))))
+
+    def cire_records(self, table: str) -> list[tuple[int, dict[str, Any]]]:
+        return list(self._cire[table])
+
     def close(self) -> None:
         """Nothing to release: the run lives in this object."""
 
@@ -254,6 +292,15 @@ CREATE TABLE IF NOT EXISTS llm_calls (
   completion_tokens INTEGER NOT NULL, cost REAL NOT NULL, seconds REAL NOT NULL,
   error TEXT NOT NULL, created REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS llm_calls_key ON llm_calls(cache_key);
+CREATE TABLE IF NOT EXISTS embeddings (
+  backend TEXT NOT NULL, kind TEXT NOT NULL, candidate_id TEXT NOT NULL, vector TEXT NOT NULL,
+  PRIMARY KEY (backend, kind, candidate_id));
+CREATE TABLE IF NOT EXISTS clusters (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, generation INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS novelty (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, generation INTEGER NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS refinement (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, generation INTEGER NOT NULL, data TEXT NOT NULL);
 """
 
 
@@ -433,6 +480,33 @@ class SQLiteStore(Store):
                            " completion_tokens, cost, seconds, error FROM llm_calls ORDER BY seq")
         return [LLMCall(s, k, m, json.loads(rq), None if rs is None else json.loads(rs), pt, ct,
                         cost, secs, err) for s, k, m, rq, rs, pt, ct, cost, secs, err in rows]
+
+    def add_embeddings(self, backend: str, kind: str, vectors: dict[str, list[float]]) -> None:
+        self._tx(lambda db: db.executemany(
+            "INSERT OR IGNORE INTO embeddings VALUES (?,?,?,?)",
+            [(backend, kind, cid, json.dumps(list(vec))) for cid, vec in vectors.items()]))
+
+    def embeddings(self, backend: str, kind: str, ids: list[str]) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            rows = self._query("SELECT candidate_id, vector FROM embeddings WHERE backend=? AND kind=?"
+                               f" AND candidate_id IN ({','.join('?' * len(part))})",
+                               (backend, kind, *part))
+            out.update({cid: json.loads(vec) for cid, vec in rows})
+        return out
+
+    def add_cire_record(self, table: str, generation: int, data: dict[str, Any]) -> None:
+        if table not in CIRE_TABLES:
+            raise StoreError(f"unknown table '{table}' (known: {', '.join(CIRE_TABLES)})")
+        self._tx(lambda db: db.execute(f"INSERT INTO {table} (generation, data) VALUES (?,?)",
+                                       (generation, json.dumps(data, sort_keys=True))))
+
+    def cire_records(self, table: str) -> list[tuple[int, dict[str, Any]]]:
+        if table not in CIRE_TABLES:
+            raise StoreError(f"unknown table '{table}' (known: {', '.join(CIRE_TABLES)})")
+        return [(g, json.loads(d)) for g, d in
+                self._query(f"SELECT generation, data FROM {table} ORDER BY seq")]
 
     def close(self) -> None:
         with self._lock:

@@ -38,6 +38,7 @@ from heurevo.engine.llm.prompts import (
     system_prompt,
 )
 from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
+from heurevo.engine.reflection import Refiner, lessons
 from heurevo.populations.records import Candidate, EvaluationResult
 from heurevo.populations.store import Store
 from heurevo.solvers.slots import Slot
@@ -293,9 +294,20 @@ class LLMProposer(ModelProposer):
                                                      "tune": "mutate_params"}
 
     def __init__(self, client: MeteredClient, slots: dict[str, Slot],
-                 config: LLMProposerConfig | None = None, store: Store | None = None):
+                 config: LLMProposerConfig | None = None, store: Store | None = None,
+                 refine: bool = False):
         super().__init__(client, slots, config, store)
         self.max_followups = self.config.repair_rounds
+        #: CIRE's Observe → Reason → Act conversation for requests that carry a group.
+        self.refiner = Refiner(self.writer, store, self.config.feedback_chars) if refine else None
+
+    @classmethod
+    def from_run(cls, config: RunConfig, slots: dict[str, Slot], store: Store) -> LLMProposer:
+        """The proposer on the run's chat client, with CIRE's refinement when the run asks for it."""
+        from heurevo.engine.proposers.factory import make_client
+
+        return cls(make_client(config, store), slots, config.llm_proposer, store,
+                   refine=config.cire.refinement)
 
     def prompt(self, request: ProposalRequest, slot: Slot) -> str:
         """The operator's user prompt for ``slot``."""
@@ -311,14 +323,16 @@ class LLMProposer(ModelProposer):
             format_member(chr(ord("A") + i), m, slot.name, fallback, self.config.feedback_chars)
             for i, m in enumerate(request.parents[:needed]))
         return render(OPERATOR_TEMPLATES[op], context=slot_context(slot),
-                      default_source=slot.default_source.strip(), parents=parents)
+                      default_source=slot.default_source.strip(), parents=parents) + lessons(request)
 
     def propose(self, request: ProposalRequest) -> Proposal:
         """Ask the model for new code of one requested slot by the request's operator."""
         slot = target_slot(request, self.slots)
+        parent = source_of(request.parents[0], request, slot) if request.parents else None
+        if self.refiner is not None and len(request.group) >= 2:
+            return self.refiner.propose(request, slot, parent)
         messages: Messages = (("system", system_prompt(slot)),
                               ("user", self.prompt(request, slot)))
-        parent = source_of(request.parents[0], request, slot) if request.parents else None
         written = self.writer.write(slot, messages, seed=request.seed, operator=request.operator,
                                     role="coder", repairs_used=0, first_is_repair=False,
                                     parent_source=parent)
