@@ -3,42 +3,52 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.live import Live
 
+from heurevo.console import is_terminal, make_console
 from heurevo.errors import HeurevoError
 
 if TYPE_CHECKING:
     from heurevo.engine.run import RunSummary
     from heurevo.engine.run_config import RunConfig
 
-console = Console()
+console = make_console()
 
 
 def slots_command(
     problem: Annotated[str | None, typer.Argument(help="pbo or tsp (default: both).")] = None,
+    slot: Annotated[str | None, typer.Argument(help="One slot of PROBLEM (default: all).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (signature = the def line).")] = False,
 ) -> None:
-    """List every slot: signature, contract and default source."""
+    """List every slot: signature, contract and default source (verbatim Python when piped)."""
     from heurevo.solvers.problem import PROBLEMS, get_problem
 
     names = [problem] if problem else PROBLEMS.names()
     rows = []
     for name in names:
-        for slot in get_problem(name).slots().values():
-            rows.append({"problem": slot.problem, "name": slot.name, "signature": slot.def_line(),
-                         "numba_signature": slot.signature, "arg_names": list(slot.arg_names),
-                         "mutable_args": list(slot.mutable_args), "contract": slot.contract.strip(),
-                         "default_source": slot.default_source,
-                         "gp_hole": "gp_hole" in slot.extra})
+        slots = get_problem(name).slots()
+        if slot is not None and slot not in slots:
+            raise HeurevoError(f"unknown slot '{slot}' for {name}; known: {', '.join(slots)}")
+        for s in slots.values():
+            if slot is not None and s.name != slot:
+                continue
+            rows.append({"problem": s.problem, "name": s.name, "signature": s.def_line(),
+                         "numba_signature": s.signature, "arg_names": list(s.arg_names),
+                         "mutable_args": list(s.mutable_args), "contract": s.contract.strip(),
+                         "default_source": s.default_source,
+                         "gp_hole": "gp_hole" in s.extra})
     if as_json:
         print(json.dumps(rows, indent=2))
+        return
+    if not is_terminal(sys.stdout):
+        sys.stdout.write(plain_slots(rows))
         return
     for r in rows:
         console.rule(f"[bold]{r['problem']}.{r['name']}")
@@ -47,6 +57,17 @@ def slots_command(
         console.print(r["contract"], highlight=False, markup=False)
         console.print("default:", style="bold")
         console.print(r["default_source"], highlight=False, markup=False)
+
+
+def plain_slots(rows: list[dict[str, object]]) -> str:
+    """The slots as one Python file: each slot's contract as comments, its default verbatim."""
+    out = []
+    for r in rows:
+        head = [f"{r['problem']}.{r['name']}", f"numba: {r['numba_signature']}",
+                *str(r["contract"]).splitlines()]
+        out.append("\n".join(f"# {line}".rstrip() for line in head))
+        out.append(str(r["default_source"]).rstrip("\n") + "\n\n")
+    return "\n".join(out)
 
 
 def check_command(
@@ -65,10 +86,17 @@ def check_command(
 
     if not file.is_file():
         raise HeurevoError(f"{file}: no such file")
+    if steps < 1:
+        raise HeurevoError(f"--steps: must be at least 1, got {steps}")
+    if not (math.isfinite(timeout_s) and timeout_s > 0):
+        raise HeurevoError(f"--timeout: must be a positive number of seconds, got {timeout_s}")
     slots = get_problem(problem).slots()
     if slot not in slots:
         raise HeurevoError(f"unknown slot '{slot}' for {problem}; known: {', '.join(slots)}")
-    source = file.read_text(encoding="utf-8")
+    try:
+        source = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HeurevoError(f"{file}: cannot read it as UTF-8 Python source ({exc})") from None
     with tempfile.TemporaryDirectory(prefix="heurevo-check-") as tmp:
         work = Path(tmp)
         adapter = get_problem(problem)
@@ -110,29 +138,57 @@ def evolve_command(
     llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")] = None,
     llm_replay: Annotated[Path | None, typer.Option("--llm-replay", help="Replay a recorded run folder offline: its config, its model answers.")] = None,
 ) -> None:
-    """Evolve heuristics on a suite; Ctrl-C stops cleanly and --resume continues."""
+    """Evolve heuristics on a suite; Ctrl-C stops cleanly (status 130) and --resume continues."""
     from heurevo.config import load_settings, load_toml
     from heurevo.engine.run_config import RunConfig
+    from heurevo.engine.run_flags import RunFlags
+    from heurevo.engine.session import CONFIG_FILE, load_run_config
+    from heurevo.stop_signals import interrupt_status
 
+    flags = RunFlags(problem=problem, suite=suite, slots=slots, proposer=proposer,
+                     evaluations=evaluations, seed=seed, workers=workers, llm_model=llm_model,
+                     llm_base_url=llm_base_url)
+    changes: list[str] = []
     if resume:
         folder = run_dir or config_file
         if folder is None:
             raise HeurevoError("--resume needs the run folder (--run-dir DIR)")
-        config = None
+        if run_dir is not None and config_file is not None and config_file != run_dir:
+            raise HeurevoError(f"{config_file}: --resume continues the run folder's own config; "
+                               "leave out CONFIG_FILE")
+        if llm_replay is not None:
+            raise HeurevoError("--llm-replay starts a new run; it cannot be combined with --resume")
+        config, changes = flags.reconcile(load_run_config(folder), folder / CONFIG_FILE)
     else:
         if llm_replay is not None and config_file is None:
             config_file = llm_replay / "config.toml"
         config = load_toml(RunConfig, config_file) if config_file else RunConfig()
-        config = _override(config, problem, suite, slots, proposer, evaluations, seed, workers)
+        config = flags.apply(config)
         config = llm_override(config, llm_model, llm_base_url, llm_replay)
-        folder = run_dir or (llm_replay.with_name(llm_replay.name + "-replay") if llm_replay else None) or load_settings().runs_dir / f"{config.problem}-{config.suite.name.replace('/', '_')}-s{config.seed}"
-    run_with_live_view(config, folder, resume)
+        folder = run_dir or (llm_replay.with_name(llm_replay.name + "-replay") if llm_replay
+                             else load_settings().runs_dir / default_run_name(config))
+    for change in changes:
+        console.print(f"resume: {change}", highlight=False)
+    summary = run_with_live_view(config, folder, resume)
     console.print(f"run folder: {folder}   (heurevo show {folder}; heurevo export {folder} --out best.py)")
+    if summary.stats.stopped_because.startswith("interrupted"):
+        raise typer.Exit(interrupt_status())
+
+
+def default_run_name(config: RunConfig) -> str:
+    """``<suite>[-<proposer>]-s<seed>``, the suite prefixed by the problem unless it already is."""
+    suite = Path(config.suite.name).name if "/" in config.suite.name else config.suite.name
+    if not suite.startswith(f"{config.problem}-"):
+        suite = f"{config.problem}-{suite}"
+    proposer = "" if config.proposer == "gp" else f"-{config.proposer}"
+    return f"{suite}{proposer}-s{config.seed}"
 
 
 def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> RunSummary:
     """Prepare and execute a run with the live panel; prints the stop reason and best fitness."""
-    from heurevo.engine.session import execute, prepare_run
+    import dataclasses
+
+    from heurevo.engine.session import execute, prepare_run, stored_train_evaluations
     from heurevo.engine.views import live_panel
 
     live = Live(console=console, refresh_per_second=4, transient=False)
@@ -146,10 +202,14 @@ def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> 
     with console.status("starting workers and compiling kernels..."):
         run = prepare_run(config, folder, resume=resume, on_progress=progress)
     holder["run"] = run
+    for notice in run.notices:
+        console.print(f"note: {notice}", highlight=False)
     try:
         with live:
             summary = execute(run)
-            live.update(live_panel(summary.stats, run.loop.budgets))
+            stats = dataclasses.replace(summary.stats,
+                                        evaluations=stored_train_evaluations(run.store))
+            live.update(live_panel(stats, run.loop.budgets))
     finally:
         run.close()
     console.print()
@@ -160,35 +220,6 @@ def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> 
         console.print(f"validation fitness of the reported best: {summary.validation.fitness:.4f} "
                       "(1.0 = the default heuristic)")
     return summary
-
-
-def _override(config: object, problem: str | None, suite: str | None, slots: str | None,
-              proposer: str | None, evaluations: int | None, seed: int | None,
-              workers: int | None) -> object:
-    from heurevo.config import from_mapping, to_mapping
-    from heurevo.engine.run_config import DEFAULT_SUITES, RunConfig
-    from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
-
-    data = to_mapping(config)
-    if problem:
-        if suite is None and data["suite"]["name"] == DEFAULT_SUITES.get(data["problem"]):
-            data["suite"]["name"] = DEFAULT_SUITES.get(problem, data["suite"]["name"])
-        if data["evaluation"]["budget_steps"] == DEFAULT_BUDGET_STEPS.get(data["problem"]):
-            data["evaluation"]["budget_steps"] = 0  # the new problem's default, resolved below
-        data["problem"] = problem
-    if suite:
-        data["suite"]["name"] = suite
-    if slots:
-        data["slots"] = [s.strip() for s in slots.split(",") if s.strip()]
-    if proposer:
-        data["proposer"] = proposer
-    if evaluations is not None:
-        data["budget"]["evaluations"] = evaluations
-    if seed is not None:
-        data["seed"] = seed
-    if workers is not None:
-        data["evaluation"]["workers"] = workers
-    return from_mapping(RunConfig, data, path="<command line>")
 
 
 def llm_override(config: RunConfig, model: str | None, base_url: str | None,
@@ -224,7 +255,9 @@ def show_command(
 
     store = open_run_store(run_dir)
     try:
-        console.print(run_report(store, top))
+        with store.reading():
+            report = run_report(store, top)
+        console.print(report)
     finally:
         store.close()
 
@@ -241,7 +274,11 @@ def export_command(
     cand, train, val = run_best(run_dir)
     header = (f"heurevo heuristics: candidate {cand.id} of run {run_dir.name}; train fitness "
               f"{train.fitness}; validation fitness {val.fitness if val else 'n/a'}")
-    out.write_text(export_source(cand, get_problem(cand.problem).slots(), header), encoding="utf-8")
+    try:
+        out.write_text(export_source(cand, get_problem(cand.problem).slots(), header),
+                       encoding="utf-8")
+    except OSError as exc:
+        raise HeurevoError(f"{out}: cannot write the heuristics file: {exc.strerror}") from None
     console.print(f"wrote {out}  (heurevo solve INSTANCE --heuristics {out})")
     sys.stdout.flush()
 

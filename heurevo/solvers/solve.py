@@ -22,6 +22,7 @@ class SolveOptions:
     heuristics: Path | None = None
     tour_out: Path | None = None
     quiet: bool = False
+    lower_bound: int | None = None  # a bound the objective cannot pass: stop on reaching it
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,6 @@ def solve_file(path: str | Path, options: SolveOptions) -> SolveOutcome:
         raise SolverError(f"{p}: no such file")
     if options.steps is not None and options.steps < 0:
         raise SolverError(f"--steps must be >= 0, got {options.steps}")
-    if options.time_s is not None and options.time_s <= 0:
+    if options.time_s is not None and not 0 < options.time_s < float("inf"):
         raise SolverError(f"--time must be > 0, got {options.time_s}")
     return solver_for(p)(p, options)
