@@ -178,13 +178,20 @@ def main() -> None:
     :mod:`heurevo.stop_signals`); 1 an internal error (a bug: one line, the traceback with
     ``HEUREVO_DEBUG=1``)."""
     install_stop_signals()
+    sys.exit(run_cli())
+
+
+def run_cli(args: list[str] | None = None) -> int:
+    """Run one command (``args``, default ``sys.argv[1:]``) and return its exit status."""
     try:
-        status = _run_app()
+        status = _run_app(args)
     except HeurevoError as exc:
         print_error(exc)
         status = EXIT_BAD_INPUT
     except KeyboardInterrupt:
         status = EXIT_INTERRUPTED
+    except OSError as exc:
+        status = _os_error(exc)
     except Exception as exc:
         if os.environ.get("HEUREVO_DEBUG"):
             raise
@@ -194,13 +201,22 @@ def main() -> None:
     if status == EXIT_INTERRUPTED:  # typer turns a KeyboardInterrupt into 130, SIGTERM too
         status = interrupt_status()
         sys.stderr.write("interrupted\n")
-    sys.exit(status)
+    return status
 
 
-def _run_app() -> int:
+def _os_error(exc: OSError) -> int:
+    """A file error on a path the user gave is bad input; any other is internal."""
+    if exc.filename is None:
+        print_error(f"internal error, please report it: {type(exc).__name__}: {exc}")
+        return EXIT_INTERNAL
+    print_error(f"{exc.filename}: {exc.strerror or exc}")
+    return EXIT_BAD_INPUT
+
+
+def _run_app(args: list[str] | None) -> int:
     """Run the typer app without its own exit handling; usage errors are one line when piped."""
     try:
-        status = app(standalone_mode=False)
+        status = app(args=args, prog_name="heurevo", standalone_mode=False)
     except typer.TyperException as exc:
         if not exc.format_message():  # no arguments: the help text is the message
             exc.show()  # type: ignore[attr-defined]

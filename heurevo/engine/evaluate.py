@@ -21,6 +21,7 @@ from typing import Any
 from heurevo.benchmarks.suites import SplitInstance
 from heurevo.engine.checks import static_check
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool, TaskOutcome
+from heurevo.errors import BaselineError
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
@@ -126,7 +127,11 @@ class StagedEvaluator:
                 payload = self._payload(self.default_candidate, items, {i.name: None for i in items})
                 out = self.pool.run(f"{TASKS}:run_instances", payload, self._timeout(len(items)))
                 if not out.ok:
-                    raise RuntimeError(f"the default heuristic failed on split '{split}': {out.error}")
+                    raise BaselineError(
+                        f"the default heuristic failed on split '{split}' ({out.error}); nothing "
+                        f"can be compared with it. Check the suite and the limits "
+                        f"(evaluation.timeout_s = {self.config.timeout_s:g} s per instance, "
+                        f"evaluation.memory_mb = {self.config.memory_mb})")
                 results = [InstanceResult.from_json(d) for d in out.value]
                 self._baselines[split] = {r.instance: (r.objective if r.feasible else None) for r in results}
             return self._baselines[split]

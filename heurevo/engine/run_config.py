@@ -14,6 +14,10 @@ from heurevo.engine.proposers.llm import LLMProposerConfig
 from heurevo.engine.proposers.tuning import TuningConfig
 from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS
 
+#: The smallest memory limit a sandboxed worker starts under (Python, NumPy, Numba and a kernel
+#: take their address space before any candidate runs).
+MIN_MEMORY_MB = 1024
+
 #: The suite a problem's runs use unless told otherwise.
 DEFAULT_SUITES = {"pbo": "pbo-mixed-small", "tsp": "tsp-uniform-small"}
 
@@ -33,7 +37,9 @@ class SuiteConfig:
 
 @dataclass(frozen=True)
 class BudgetConfig:
-    """When the run stops (0 or absent = no limit of that kind, except evaluations)."""
+    """When the run stops (0 or absent = no limit of that kind, except evaluations).
+
+    ``generations = 0`` therefore runs until another budget ends it, as does an absent key."""
 
     evaluations: int = 40
     wall_time_s: float | None = None
@@ -46,6 +52,10 @@ class BudgetConfig:
         """Reject settings that cannot work."""
         if self.evaluations < 1:
             raise ValueError(f"evaluations: must be >= 1, got {self.evaluations}")
+        for key in ("wall_time_s", "proposals", "generations", "tokens", "cost_usd"):
+            value = getattr(self, key)
+            if value is not None and value < 0:
+                raise ValueError(f"{key}: must be >= 0 (0 = no limit), got {value}")
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,10 @@ class RunConfig:
 
     def validate(self) -> None:
         """Reject settings that cannot work."""
+        memory = self.evaluation.memory_mb
+        if memory != 0 and memory < MIN_MEMORY_MB:
+            raise ValueError(f"evaluation.memory_mb: a worker needs at least {MIN_MEMORY_MB} MB "
+                             f"(0 = no limit), got {memory}")
         for key in ("max_tokens_total", "max_cost_usd"):
             if getattr(self.llm, key) is not None:
                 raise ValueError(f"llm: {key} is taken from the run's budget; set "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -71,8 +72,12 @@ def solver_for(path: Path) -> SolveFunction:
 def solve_file(path: str | Path, options: SolveOptions) -> SolveOutcome:
     """Solve the instance at ``path`` with ``options``; the outcome is always verified."""
     p = Path(path)
+    try:
+        p.stat()
+    except OSError as exc:
+        raise SolverError(f"{p}: {'no such file' if exc.errno == errno.ENOENT else exc.strerror}") from None
     if not p.is_file():
-        raise SolverError(f"{p}: no such file")
+        raise SolverError(f"{p}: not a file")
     if options.steps is not None and options.steps < 0:
         raise SolverError(f"--steps must be >= 0, got {options.steps}")
     if options.time_s is not None and not 0 < options.time_s < float("inf"):
