@@ -81,15 +81,21 @@ def run_report(store: Store, top: int = 5) -> Group:
         head.add_row("stopped", str(stops[-1].data.get("reason", "")))
     parts: list[object] = [Panel(head, title="run", expand=False)]
 
+    best = best_candidate(store)
+    order = ranked(store)
+    rows = order[:top]
+    if best and top > 0 and all(r.candidate.id != best[0].id for r in rows):
+        # fitnesses tie (or validation picked another): the reported best is always listed
+        rows = [*rows[: top - 1], *(r for r in order if r.candidate.id == best[0].id)]
     t = Table(title=f"top {top} candidates (train)")
     for col in ("id", "fitness", "status", "operator", "gen", "idea"):
         t.add_column(col, overflow="fold")
-    for r in ranked(store)[:top]:
-        t.add_row(r.candidate.id, _fmt(r.fitness), r.result.status.value, r.candidate.operator,
-                  str(r.candidate.generation), (r.candidate.idea or "")[:80])
+    for r in rows:
+        mark = " (reported best)" if best and r.candidate.id == best[0].id else ""
+        t.add_row(r.candidate.id + mark, _fmt(r.fitness), r.result.status.value,
+                  r.candidate.operator, str(r.candidate.generation), (r.candidate.idea or "")[:80])
     parts.append(t)
 
-    best = best_candidate(store)
     if best:
         cand, _, val = best
         b = Table(title="best candidate and its lineage (newest first)")
