@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 def heurevo(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "heurevo", *args], capture_output=True, text=True,
-                          timeout=300, cwd=cwd, env=env or {**os.environ, "COLUMNS": "40"})
+                          timeout=900, cwd=cwd, env=env or {**os.environ, "COLUMNS": "40"})
 
 
 @pytest.mark.parametrize("problem", ["pbo", "tsp"])
