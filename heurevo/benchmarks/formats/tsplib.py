@@ -331,7 +331,7 @@ def parse_tour(text: str, path: str | Path = "<string>") -> list[int]:
                 dimension = int(value)
             except ValueError:
                 raise rd.error(no, f"DIMENSION must be an integer, got {value!r}") from None
-        elif key == "TYPE" and value is not None and value.split()[0].upper() != "TOUR":
+        elif key == "TYPE" and value is not None and (value.split() or [""])[0].upper() != "TOUR":
             raise rd.error(no, f"TYPE {value} is not a tour")
         elif key not in _KNOWN_KEYS:
             raise rd.error(no, f"unknown keyword or stray data {line[:40]!r}")
