@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from heurevo import __version__
 from heurevo import cli_compare as _compare_commands
 from heurevo import cli_engine as _engine_commands
 from heurevo import cli_reports as _report_commands
+from heurevo.console import is_terminal, make_console, print_error
 from heurevo.errors import HeurevoError
-from heurevo.stop_signals import install_stop_signals
+from heurevo.stop_signals import install_stop_signals, interrupt_status
 
 app = typer.Typer(
     name="heurevo",
@@ -30,8 +30,10 @@ bench_app = typer.Typer(help="Benchmarks: speed and quality against references, 
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
-console = Console()
-err_console = Console(stderr=True)
+console = make_console()
+
+#: Exit statuses of every command (documented in the README).
+EXIT_OK, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _version_callback(value: bool) -> None:
@@ -82,16 +84,17 @@ def solve(
     tour_out: Annotated[Path | None, typer.Option("--tour-out", help="TSP: write the best tour to this .tour file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of solver output.")] = False,
     trust: Annotated[bool, typer.Option("--trust", help="Run the --heuristics file unchecked in this process (default: static checks, then a sandboxed worker).")] = False,
+    lower_bound: Annotated[int | None, typer.Option("--lower-bound", help="PBO: a bound the objective cannot pass (min: lower, max: upper); the search stops on reaching it. Default: a proved optimum in optima.csv beside the file.")] = None,
 ) -> None:
     """Solve one instance with the default or given heuristics; the result is verified."""
     from heurevo.engine.checked_solve import solve_checked
     from heurevo.solvers.solve import SolveOptions
 
     if trust and heuristics is not None:
-        err_console.print(f"note: --trust: {heuristics} runs unchecked and unsandboxed in this process",
-                          highlight=False, markup=False)
+        sys.stderr.write(f"note: --trust: {heuristics} runs unchecked and unsandboxed in this process\n")
     outcome = solve_checked(instance, SolveOptions(steps=steps, time_s=time_s, seed=seed,
-                                                   heuristics=heuristics, tour_out=tour_out),
+                                                   heuristics=heuristics, tour_out=tour_out,
+                                                   lower_bound=lower_bound),
                             trust=trust)
     if as_json:
         print(json.dumps(outcome.to_json()))
@@ -191,18 +194,64 @@ _report_commands.register(app)
 
 
 def main() -> None:
-    """Entry point: run the app; a :class:`HeurevoError` prints one clear line and exits 2.
+    """Entry point: run the app and map the outcome to an exit status.
 
-    SIGTERM (``timeout``, a cluster scheduler) stops as Ctrl-C does: the run is marked
-    interrupted and its sandboxed workers are shut down instead of being orphaned; a process
-    stuck in a compiled kernel is ended after a grace period (:mod:`heurevo.stop_signals`)."""
+    0 finished; 2 bad input (a :class:`HeurevoError`: one line naming file, line or key, and the
+    problem); 130 after Ctrl-C, 143 after SIGTERM (the run is marked interrupted and its sandboxed
+    workers are shut down; a process stuck in a compiled kernel is ended after a grace period,
+    :mod:`heurevo.stop_signals`); 1 an internal error (a bug: one line, the traceback with
+    ``HEUREVO_DEBUG=1``)."""
     install_stop_signals()
+    sys.exit(run_cli())
+
+
+def run_cli(args: list[str] | None = None) -> int:
+    """Run one command (``args``, default ``sys.argv[1:]``) and return its exit status."""
     try:
-        app()
+        status = _run_app(args)
     except HeurevoError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True,
-                          soft_wrap=True)
-        sys.exit(2)
+        print_error(exc)
+        status = EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]")
-        sys.exit(130)
+        status = EXIT_INTERRUPTED
+    except OSError as exc:
+        status = _os_error(exc)
+    except Exception as exc:
+        if os.environ.get("HEUREVO_DEBUG"):
+            raise
+        print_error(f"internal error, please report it: {type(exc).__name__}: {exc} "
+                    "(HEUREVO_DEBUG=1 shows the traceback)")
+        status = EXIT_INTERNAL
+    if status == EXIT_INTERRUPTED:  # typer turns a KeyboardInterrupt into 130, SIGTERM too
+        status = interrupt_status()
+        sys.stderr.write("interrupted\n")
+    return status
+
+
+def _os_error(exc: OSError) -> int:
+    """A file error on a path the user gave is bad input; any other is internal."""
+    if exc.filename is None:
+        print_error(f"internal error, please report it: {type(exc).__name__}: {exc}")
+        return EXIT_INTERNAL
+    print_error(f"{exc.filename}: {exc.strerror or exc}")
+    return EXIT_BAD_INPUT
+
+
+def _run_app(args: list[str] | None) -> int:
+    """Run the typer app without its own exit handling; usage errors are one line when piped."""
+    try:
+        status = app(args=args, prog_name="heurevo", standalone_mode=False)
+    except typer.TyperException as exc:
+        if not exc.format_message():  # no arguments: the help text is the message
+            exc.show()  # type: ignore[attr-defined]
+        elif is_terminal(sys.stderr):
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(exc)
+        else:
+            print_error(exc.format_message())
+        return exc.exit_code
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        return EXIT_INTERNAL
+    return status if isinstance(status, int) else EXIT_OK

@@ -9,36 +9,45 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.live import Live
 
+from heurevo.console import is_terminal, make_console
 from heurevo.errors import HeurevoError
 
 if TYPE_CHECKING:
     from heurevo.engine.run import RunSummary
     from heurevo.engine.run_config import RunConfig
 
-console = Console()
+console = make_console()
 
 
 def slots_command(
     problem: Annotated[str | None, typer.Argument(help="A registered problem (default: all of them).")] = None,
+    slot: Annotated[str | None, typer.Argument(help="One slot of PROBLEM (default: all).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (signature = the def line).")] = False,
 ) -> None:
-    """List every slot: signature, contract and default source."""
+    """List every slot: signature, contract and default source (verbatim Python when piped)."""
     from heurevo.solvers.problem import PROBLEMS, get_problem
 
     names = [problem] if problem else PROBLEMS.names()
     rows = []
     for name in names:
-        for slot in get_problem(name).slots().values():
-            rows.append({"problem": slot.problem, "name": slot.name, "signature": slot.def_line(),
-                         "numba_signature": slot.signature, "arg_names": list(slot.arg_names),
-                         "mutable_args": list(slot.mutable_args), "contract": slot.contract.strip(),
-                         "default_source": slot.default_source,
-                         "gp_hole": "gp_hole" in slot.extra})
+        slots = get_problem(name).slots()
+        if slot is not None and slot not in slots:
+            raise HeurevoError(f"unknown slot '{slot}' for {name}; known: {', '.join(slots)}")
+        for s in slots.values():
+            if slot is not None and s.name != slot:
+                continue
+            rows.append({"problem": s.problem, "name": s.name, "signature": s.def_line(),
+                         "numba_signature": s.signature, "arg_names": list(s.arg_names),
+                         "mutable_args": list(s.mutable_args), "contract": s.contract.strip(),
+                         "default_source": s.default_source,
+                         "gp_hole": "gp_hole" in s.extra})
     if as_json:
         print(json.dumps(rows, indent=2))
+        return
+    if not is_terminal(sys.stdout):
+        sys.stdout.write(plain_slots(rows))
         return
     for r in rows:
         console.rule(f"[bold]{r['problem']}.{r['name']}")
@@ -47,6 +56,17 @@ def slots_command(
         console.print(r["contract"], highlight=False, markup=False)
         console.print("default:", style="bold")
         console.print(r["default_source"], highlight=False, markup=False)
+
+
+def plain_slots(rows: list[dict[str, object]]) -> str:
+    """The slots as one Python file: each slot's contract as comments, its default verbatim."""
+    out = []
+    for r in rows:
+        head = [f"{r['problem']}.{r['name']}", f"numba: {r['numba_signature']}",
+                *str(r["contract"]).splitlines()]
+        out.append("\n".join(f"# {line}".rstrip() for line in head))
+        out.append(str(r["default_source"]).rstrip("\n") + "\n\n")
+    return "\n".join(out)
 
 
 def check_command(
@@ -74,7 +94,10 @@ def check_command(
     slots = get_problem(problem).slots()
     if slot not in slots:
         raise HeurevoError(f"unknown slot '{slot}' for {problem}; known: {', '.join(slots)}")
-    source = file.read_text(encoding="utf-8")
+    try:
+        source = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HeurevoError(f"{file}: cannot read it as UTF-8 Python source ({exc})") from None
     with tempfile.TemporaryDirectory(prefix="heurevo-check-") as tmp:
         work = Path(tmp)
         adapter = get_problem(problem)
@@ -118,36 +141,64 @@ def evolve_command(
     llm_replay: Annotated[Path | None, typer.Option("--llm-replay", help="Replay a recorded run folder offline: its config, its model answers.")] = None,
     notebook: Annotated[Path | None, typer.Option("--notebook", help="Mistake notebook (SQLite) to read and extend; several runs may share one.")] = None,
 ) -> None:
-    """Evolve heuristics on a suite; Ctrl-C stops cleanly and --resume continues."""
+    """Evolve heuristics on a suite; Ctrl-C stops cleanly (status 130) and --resume continues."""
     from heurevo.config import load_settings, load_toml
     from heurevo.engine.run_config import RunConfig
+    from heurevo.engine.run_flags import RunFlags
+    from heurevo.engine.session import CONFIG_FILE, load_run_config
+    from heurevo.stop_signals import interrupt_status
 
+    flags = RunFlags(problem=problem, suite=suite, slots=slots, proposer=proposer,
+                     evaluations=evaluations, seed=seed, workers=workers, force_workers=force_workers,
+                     llm_model=llm_model,
+                     llm_base_url=llm_base_url)
+    changes: list[str] = []
     if resume:
         folder = run_dir or config_file
         if folder is None:
             raise HeurevoError("--resume needs the run folder (--run-dir DIR)")
-        config = None
+        if run_dir is not None and config_file is not None and config_file != run_dir:
+            raise HeurevoError(f"{config_file}: --resume continues the run folder's own config; "
+                               "leave out CONFIG_FILE")
+        if llm_replay is not None:
+            raise HeurevoError("--llm-replay starts a new run; it cannot be combined with --resume")
+        config, changes = flags.reconcile(load_run_config(folder), folder / CONFIG_FILE)
     else:
         if llm_replay is not None and config_file is None:
             config_file = llm_replay / "config.toml"
         config = load_toml(RunConfig, config_file) if config_file else RunConfig()
-        config = _override(config, problem, suite, slots, proposer, evaluations, seed, workers,
-                           force_workers)
+        config = flags.apply(config)
         config = llm_override(config, llm_model, llm_base_url, llm_replay)
         if notebook is not None:
             import dataclasses
 
             nb = dataclasses.replace(config.cire.notebook, path=str(notebook.resolve()))
             config = dataclasses.replace(config, cire=dataclasses.replace(config.cire, notebook=nb))
-        folder = run_dir or (llm_replay.with_name(llm_replay.name + "-replay") if llm_replay else None) or load_settings().runs_dir / f"{config.problem}-{config.suite.name.replace('/', '_')}-s{config.seed}"
-    run_with_live_view(config, folder, resume)
+        folder = run_dir or (llm_replay.with_name(llm_replay.name + "-replay") if llm_replay
+                             else load_settings().runs_dir / default_run_name(config))
+    for change in changes:
+        console.print(f"resume: {change}", highlight=False)
+    summary = run_with_live_view(config, folder, resume)
     console.print(f"run folder: {folder}   (heurevo show {folder}; heurevo export {folder} --out best.py)")
+    if summary.stats.stopped_because.startswith("interrupted"):
+        raise typer.Exit(interrupt_status())
+
+
+def default_run_name(config: RunConfig) -> str:
+    """``<suite>[-<proposer>]-s<seed>``, the suite prefixed by the problem unless it already is."""
+    suite = Path(config.suite.name).name if "/" in config.suite.name else config.suite.name
+    if not suite.startswith(f"{config.problem}-"):
+        suite = f"{config.problem}-{suite}"
+    proposer = "" if config.proposer == "gp" else f"-{config.proposer}"
+    return f"{suite}{proposer}-s{config.seed}"
 
 
 def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> RunSummary:
     """Prepare and execute a run with the live panel; prints the stop reason and best fitness."""
+    import dataclasses
+
     from heurevo.engine.sandbox import missing_layer_warning
-    from heurevo.engine.session import execute, prepare_run
+    from heurevo.engine.session import execute, prepare_run, stored_train_evaluations
     from heurevo.engine.views import live_panel
 
     live = Live(console=console, refresh_per_second=4, transient=False)
@@ -163,10 +214,14 @@ def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> 
     with console.status("starting workers and compiling kernels..."):
         run = prepare_run(config, folder, resume=resume, on_progress=progress)
     holder["run"] = run
+    for notice in run.notices:
+        console.print(f"note: {notice}", highlight=False)
     try:
         with live:
             summary = execute(run)
-            live.update(live_panel(summary.stats, run.loop.budgets))
+            stats = dataclasses.replace(summary.stats,
+                                        evaluations=stored_train_evaluations(run.store))
+            live.update(live_panel(stats, run.loop.budgets))
     finally:
         run.close()
     console.print()
@@ -179,39 +234,6 @@ def run_with_live_view(config: RunConfig | None, folder: Path, resume: bool) -> 
     if summary.verdict:
         console.print(f"verdict: {summary.verdict}")
     return summary
-
-
-def _override(config: object, problem: str | None, suite: str | None, slots: str | None,
-              proposer: str | None, evaluations: int | None, seed: int | None,
-              workers: int | None, force_workers: bool = False) -> object:
-    from heurevo.config import from_mapping, to_mapping
-    from heurevo.engine.run_config import RunConfig
-    from heurevo.solvers.problem import PROBLEMS, problem_info
-
-    data = to_mapping(config)
-    if problem and data["problem"] in PROBLEMS:
-        old = problem_info(data["problem"])
-        if suite is None and data["suite"]["name"] == old.default_suite:
-            data["suite"]["name"] = ""  # the new problem's default, resolved below
-        if data["evaluation"]["budget_steps"] == old.default_budget_steps:
-            data["evaluation"]["budget_steps"] = 0  # the new problem's default, resolved below
-    if problem:
-        data["problem"] = problem
-    if suite:
-        data["suite"]["name"] = suite
-    if slots:
-        data["slots"] = [s.strip() for s in slots.split(",") if s.strip()]
-    if proposer:
-        data["proposer"] = proposer
-    if evaluations is not None:
-        data["budget"]["evaluations"] = evaluations
-    if seed is not None:
-        data["seed"] = seed
-    if workers is not None:
-        data["evaluation"]["workers"] = workers
-    if force_workers:
-        data["evaluation"]["force_workers"] = True
-    return from_mapping(RunConfig, data, path="<command line>")
 
 
 def llm_override(config: RunConfig, model: str | None, base_url: str | None,
@@ -260,8 +282,10 @@ def show_command(
                               "status": info.status if info else None,
                               "top": top_rows, **cire_json(store)}, default=str))
             return
-        console.print(run_report(store, top))
-        extra = cire_report(store)
+        with store.reading():
+            report = run_report(store, top)
+            extra = cire_report(store)
+        console.print(report)
         if extra is not None:
             console.print(extra)
     finally:
@@ -289,7 +313,11 @@ def export_command(
     else:
         header = (f"heurevo heuristics: candidate {cand.id} of run {run_dir.name}; train fitness "
                   f"{train.fitness}; validation fitness {val.fitness if val else 'n/a'}")
-    out.write_text(export_source(cand, get_problem(cand.problem).slots(), header), encoding="utf-8")
+    try:
+        out.write_text(export_source(cand, get_problem(cand.problem).slots(), header),
+                       encoding="utf-8")
+    except OSError as exc:
+        raise HeurevoError(f"{out}: cannot write the heuristics file: {exc.strerror}") from None
     if line:
         console.print(f"verdict: {line}")
     what = "the default heuristics" if kept else "the best heuristics"

@@ -175,14 +175,14 @@ def report_command(
 
     from heurevo.benchmarks.report import ReportOptions, build_report
     from heurevo.benchmarks.result_cache import ResultCache
-    from heurevo.cli_compare import HELDOUT_SUITES
+    from heurevo.solvers.problem import problem_info
     from heurevo.config import load_toml
     from heurevo.engine.run_config import RunConfig
     from heurevo.engine.session import CONFIG_FILE, open_run_store
 
     open_run_store(run_dir).close()  # a clear error when this is not a run folder
     problem = load_toml(RunConfig, run_dir / CONFIG_FILE).problem
-    held_out = HELDOUT_SUITES.get(problem) if test_suite is None else \
+    held_out = problem_info(problem).heldout_suite or None if test_suite is None else \
         None if test_suite == "none" else test_suite
     options = ReportOptions(seeds=seeds, workers=workers, test_suite=held_out,
                             leaderboard=leaderboard)
@@ -240,7 +240,7 @@ def ablate_command(
     from heurevo.benchmarks.ablate import ABLATIONS, AblationSpec, run_ablation
     from heurevo.benchmarks.leaderboard import board_json, board_table
     from heurevo.benchmarks.result_cache import ResultCache
-    from heurevo.cli_compare import HELDOUT_SUITES
+    from heurevo.solvers.problem import problem_info
     from heurevo.config import load_settings, load_toml
     from heurevo.engine.run_config import RunConfig
     from heurevo.errors import ConfigError
@@ -255,7 +255,7 @@ def ablate_command(
     config = load_toml(RunConfig, config_file)
     spec = AblationSpec(config, tuple(component), seeds,
                         out or load_settings().runs_dir / f"ablate-{config_file.stem}",
-                        suite or HELDOUT_SUITES[config.problem], steps, workers)
+                        suite or problem_info(config.problem).heldout_suite, steps, workers)
     store = ResultCache(cache or default_cache_path())
     try:
         board = run_ablation(spec, store, lambda label, seed: err_console.print(

@@ -10,6 +10,7 @@ the file and the dataclass's key.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import types
@@ -23,6 +24,10 @@ import tomli_w
 from heurevo.errors import ConfigError
 
 C = TypeVar("C")
+
+#: Integers must fit in int64 (they reach NumPy and SQLite); floats must be finite.
+INT_LIMIT = 2**63
+FLOAT_LIMIT = 1e300
 
 
 def _type_name(tp: Any) -> str:
@@ -83,10 +88,14 @@ def _coerce(value: Any, tp: Any, key: str, path: str | None) -> Any:
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"expected an integer, got {value!r}", key=key, path=path)
+        if not -INT_LIMIT <= value < INT_LIMIT:
+            raise ConfigError(f"{value} does not fit in a 64-bit integer", key=key, path=path)
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"expected a number, got {value!r}", key=key, path=path)
+        if not math.isfinite(value) or abs(value) >= FLOAT_LIMIT:
+            raise ConfigError(f"expected a finite number, got {value!r}", key=key, path=path)
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -140,12 +149,16 @@ def load_toml(cls: type[C], path: str | Path) -> C:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not a text file: byte {exc.start} is not UTF-8", path=p) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config file: {exc.strerror}", path=p) from None
+        raise ConfigError(f"cannot read config file: {exc.strerror or exc}", path=p) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=p) from None
+    except RecursionError:
+        raise ConfigError("not valid TOML: nested too deeply", path=p) from None
     return from_mapping(cls, data, path=p)
 
 

@@ -64,3 +64,7 @@ class VerificationError(HeurevoError):
 
 class SolverError(HeurevoError):
     """A solver could not run on the given input (bad options, unsupported instance)."""
+
+
+class BaselineError(HeurevoError):
+    """The default heuristic itself could not be evaluated: the run's limits or suite are wrong."""

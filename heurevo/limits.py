@@ -12,8 +12,9 @@ import os
 
 #: The largest step budget accepted per instance run (a baseline at 2**63 would never end).
 MAX_BUDGET_STEPS = 10**9
-#: The smallest worker memory limit that fits Python, numpy and Numba (0 = unlimited).
-MIN_MEMORY_MB = 256
+#: The smallest worker memory limit (0 = unlimited): a warm zygote with both problems' kernels
+#: maps about 0.9 GB of address space before any candidate runs (RLIMIT_AS counts all of it).
+MIN_MEMORY_MB = 1024
 
 
 def max_workers() -> int:

@@ -20,8 +20,18 @@ import threading
 GRACE_S = 10.0
 
 
+#: The stop signals received so far, in order (SIGINT or SIGTERM numbers).
+_received: list[int] = []
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
+    _received.append(signum)
     raise KeyboardInterrupt
+
+
+def interrupt_status() -> int:
+    """The exit status of a stopped process: 143 after SIGTERM, else 130 (Ctrl-C)."""
+    return 128 + (_received[0] if _received else int(signal.SIGINT))
 
 
 def _watch(read_fd: int, grace_s: float) -> None:
@@ -53,6 +63,7 @@ def install_stop_signals(grace_s: float = GRACE_S) -> None:
 
     Call from the main thread before the command runs."""
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)
     signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)

@@ -15,8 +15,10 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
   "$venv/bin/python" -m pip install --quiet torch==2.13.0
-  "$venv/bin/python" -m pip install --quiet -e ".[all]"
-  "$venv/bin/python" -m pip install --quiet -e examples/heurevo-binpacking
+  # compat: the checkout goes on sys.path, so `python -m heurevo` also works from the folder
+  # above the clone (the default editable finder loses to that folder as a namespace package)
+  "$venv/bin/python" -m pip install --quiet -e ".[all]" --config-settings editable_mode=compat
+  "$venv/bin/python" -m pip install --quiet -e examples/heurevo-binpacking --config-settings editable_mode=compat
   touch "$stamp"
 fi
 

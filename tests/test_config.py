@@ -112,15 +112,15 @@ def test_endpoint_validation(tmp_path: Path) -> None:
 
 
 def test_command_line_problem_switch_takes_that_problems_defaults() -> None:
-    from heurevo.cli_engine import _override
     from heurevo.engine.run_config import RunConfig
+    from heurevo.engine.run_flags import RunFlags
     from heurevo.solvers.problem import problem_info
 
-    tsp = _override(RunConfig(), "tsp", None, None, None, None, None, None)
+    tsp = RunFlags(problem="tsp").apply(RunConfig())
     assert tsp.problem == "tsp" and tsp.suite.name == "tsp-uniform-small"
     assert tsp.evaluation.budget_steps == problem_info("tsp").default_budget_steps
     chosen = RunConfig(evaluation=dataclasses.replace(RunConfig().evaluation, budget_steps=1234))
-    assert _override(chosen, "tsp", None, None, None, None, None, None).evaluation.budget_steps == 1234
+    assert RunFlags(problem="tsp").apply(chosen).evaluation.budget_steps == 1234
 
 
 def test_run_config_for_tsp_needs_no_other_arguments() -> None:

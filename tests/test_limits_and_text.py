@@ -30,7 +30,7 @@ def _config(tmp_path: Path, evaluation: str) -> Path:
     ("timeout_s = -1.0", "timeout_s", "got -1.0"),
     (f"budget_steps = {2**63 - 1}", "budget_steps", "must be between 0 and 1,000,000,000 steps (the cap)"),
     ("budget_steps = -5", "budget_steps", "got -5"),
-    ("memory_mb = 64", "memory_mb", "must be at least 256 MB"),
+    ("memory_mb = 64", "memory_mb", "must be at least 1024 MB"),
     ("workers = 0", "workers", "must be >= 1"),
     (f"workers = {limits.max_workers() + 1}", "workers", "pass --force-workers"),
 ])

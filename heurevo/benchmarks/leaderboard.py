@@ -35,7 +35,7 @@ from heurevo.benchmarks.tables import Column, TableData
 from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
 from heurevo.errors import ConfigError, HeurevoError
 from heurevo.populations.records import Candidate
-from heurevo.solvers.problem import DEFAULT_BUDGET_STEPS, get_problem
+from heurevo.solvers.problem import get_problem, problem_info
 from heurevo.stats import mean_ci, paired_test
 
 #: Objectives this close (relative) count as equal when deciding wins.
@@ -204,7 +204,7 @@ def run_board(spec: BoardSpec, cache: ResultCache, work_dir: Path,
         raise HeurevoError(f"--seeds must be >= 1, got {spec.seeds}")
     if not spec.entries:
         raise HeurevoError("a leaderboard needs at least one --entry")
-    budget = spec.budget_steps or DEFAULT_BUDGET_STEPS[spec.problem]
+    budget = spec.budget_steps or problem_info(spec.problem).default_budget_steps
     spec = replace(spec, budget_steps=budget)
     solver = solver_fingerprint()
     hashes = {i.name: file_hash(i.path) for i in spec.instances}

@@ -75,10 +75,9 @@ def _load_all() -> dict[str, dict[str, object]]:
 
 def problem_of(folder: Path) -> str:
     """The problem whose instance files the folder holds (exactly one kind)."""
-    from heurevo.benchmarks.suites import SUFFIXES
+    from heurevo.solvers.problem import problem_for_suffix
 
-    found = {name for name, suffixes in SUFFIXES.items()
-             if any(p.suffix.lower() in suffixes for p in folder.iterdir())}
+    found = {info.name for p in folder.iterdir() if (info := problem_for_suffix(p.suffix))}
     if len(found) != 1:
         what = "no instance files" if not found else f"files of several problems ({sorted(found)})"
         raise ConfigError(f"{folder}: {what}", key="DIR")

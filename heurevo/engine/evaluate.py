@@ -33,6 +33,7 @@ from heurevo.benchmarks.suites import SplitInstance
 from heurevo.engine.checks import static_check
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool, TaskOutcome
 from heurevo.engine.tasks import Prepared
+from heurevo.errors import BaselineError
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
@@ -209,7 +210,11 @@ class StagedEvaluator:
                 out = self.pool.run(f"{TASKS}:run_instances", payload, self._timeout(len(items)),
                                     reply=list[InstanceResult])
                 if not out.ok:
-                    raise RuntimeError(f"the default heuristic failed on split '{split}': {out.error}")
+                    raise BaselineError(
+                        f"the default heuristic failed on split '{split}' ({out.error}); nothing "
+                        f"can be compared with it. Check the suite and the limits "
+                        f"(evaluation.timeout_s = {self.config.timeout_s:g} s per instance, "
+                        f"evaluation.memory_mb = {self.config.memory_mb})")
                 results = list(out.value)
                 self._baselines[(split, replicate)] = {r.instance: r for r in results}
             return self._baselines[(split, replicate)]

@@ -31,7 +31,9 @@ class SuiteConfig:
 
 @dataclass(frozen=True)
 class BudgetConfig:
-    """When the run stops (0 or absent = no limit of that kind, except evaluations)."""
+    """When the run stops (0 or absent = no limit of that kind, except evaluations).
+
+    ``generations = 0`` therefore runs until another budget ends it, as does an absent key."""
 
     evaluations: int = 40
     wall_time_s: float | None = None
@@ -44,6 +46,10 @@ class BudgetConfig:
         """Reject settings that cannot work."""
         if self.evaluations < 1:
             raise ValueError(f"evaluations: must be >= 1, got {self.evaluations}")
+        for key in ("wall_time_s", "proposals", "generations", "tokens", "cost_usd"):
+            value = getattr(self, key)
+            if value is not None and value < 0:
+                raise ValueError(f"{key}: must be >= 0 (0 = no limit), got {value}")
 
 
 @dataclass(frozen=True)

@@ -95,21 +95,27 @@ def run_report(store: Store, top: int = 5) -> Group:
         head.add_row("stopped", Text(str(stops[-1].data.get("reason", ""))))
     parts: list[object] = [Panel(head, title="run", expand=False)]
 
+    best = best_candidate(store)
+    kept = kept_default(store)
+    order = ranked(store)
+    rows = order[:top]
+    if best and top > 0 and all(r.candidate.id != best[0].id for r in rows):
+        # fitnesses tie (or validation picked another): the reported best is always listed
+        rows = [*rows[: top - 1], *(r for r in order if r.candidate.id == best[0].id)]
     t = Table(title=f"top {top} candidates (train)", caption=(
         "effect: mean paired score difference vs the default on the same instances and seeds, "
         "95% interval; raced: stopped early (significantly worse than the incumbent, or identical to it "
         "on the first block)"))
     for col in ("id", "fitness", "effect vs default", "steps", "status", "operator", "gen", "idea"):
         t.add_column(col, overflow="fold")
-    for r in ranked(store)[:top]:
+    for r in rows:
         m = r.result.metrics
+        mark = " (reported best)" if best and r.candidate.id == best[0].id else ""
         status = r.result.status.value + (" (raced)" if m.get("raced_out") else "")
-        t.add_row(r.candidate.id, _fmt(r.fitness), effect_text(m), _steps(m), status,
+        t.add_row(r.candidate.id + mark, _fmt(r.fitness), effect_text(m), _steps(m), status,
                   r.candidate.operator, str(r.candidate.generation), Text((r.candidate.idea or "")[:80]))
     parts.append(t)
 
-    best = best_candidate(store)
-    kept = kept_default(store)
     if best:
         cand, _, val = best
         b = Table(title="reported best: the default heuristic (kept)" if kept

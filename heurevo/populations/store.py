@@ -7,11 +7,13 @@ tests and throw-away runs. Both pass the same contract tests.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -307,23 +309,59 @@ CREATE TABLE IF NOT EXISTS refinement (
 class SQLiteStore(Store):
     """The store interface over one SQLite file in WAL mode (thread-safe via one lock)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, create: bool = True):
+        """Open (``create``: or create) the store at ``path``; it is checked before use.
+
+        An existing file must be a heurevo store of this schema version that passes SQLite's
+        ``quick_check``; with ``create=False`` a missing or empty (0-byte) file is an error
+        too, so a truncated store is never mistaken for a new run."""
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not create:
+            if not self.path.is_file():
+                raise StoreError(f"{self.path}: no such run store")
+            if self.path.stat().st_size == 0:
+                raise StoreError(f"{self.path}: the run store is empty (0 bytes): it was "
+                                 "truncated or never written; restore it or start a new run")
+        existed = self.path.is_file() and self.path.stat().st_size > 0
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            if existed:
+                problems = [r[0] for r in self._db.execute("PRAGMA quick_check(5)").fetchall()]
+                if problems != ["ok"]:
+                    raise StoreError(f"{self.path}: the run store is damaged (SQLite quick_check: "
+                                     f"{'; '.join(map(str, problems))}); restore it from a copy")
+                has_meta = self._db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+                if not has_meta:
+                    raise StoreError(f"{self.path}: an SQLite file, but not a heurevo run store")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)
             row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None and existed:
+                raise StoreError(f"{self.path}: the run store has no schema version")
+            if row is None:
+                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a usable heurevo store: {exc}") from None
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) != SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: schema version {row[0]}, this heurevo reads {SCHEMA_VERSION}")
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open the run store: {exc.strerror}") from None
+        if row is not None and row[0] != str(SCHEMA_VERSION):
+            raise StoreError(f"{self.path}: schema version {row[0]!r}, this heurevo reads "
+                             f"{SCHEMA_VERSION}")
         self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Turn SQLite errors met while reading (pages damaged after the open check) into a
+        one-line :class:`StoreError` naming the file."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: the run store is damaged ({exc}); restore it from "
+                             "a copy") from None
 
     def _tx(self, fn: Any) -> Any:
         with self._lock:

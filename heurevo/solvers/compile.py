@@ -57,6 +57,8 @@ def load_python_function(slot: Slot, source: str, *, filename: str = "<slot>") -
         exec(code, namespace)
     except SyntaxError as exc:
         raise SlotError(f"{filename}:{exc.lineno}: syntax error in slot {slot.key}: {exc.msg}") from None
+    except MemoryError:
+        raise  # out of its memory limit: classified "memory" by the sandbox, not a broken slot
     except Exception as exc:
         raise SlotError(f"{filename}: executing the source of slot {slot.key} failed: "
                         f"{type(exc).__name__}: {exc}") from None

@@ -7,6 +7,7 @@ through its :class:`~heurevo.solvers.problem.ProblemAdapter`, which every plug-i
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -34,6 +35,7 @@ class SolveOptions:
     heuristics: Path | None = None
     tour_out: Path | None = None
     quiet: bool = False
+    lower_bound: int | None = None  # a bound the objective cannot pass: stop on reaching it
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,14 @@ def adapter_solve(info: ProblemInfo, path: Path, options: SolveOptions) -> Solve
 def solve_file(path: str | Path, options: SolveOptions) -> SolveOutcome:
     """Solve the instance at ``path`` with ``options``; the outcome is always verified."""
     p = Path(path)
+    try:
+        p.stat()
+    except OSError as exc:
+        raise SolverError(f"{p}: {'no such file' if exc.errno == errno.ENOENT else exc.strerror}") from None
     if not p.is_file():
-        raise SolverError(f"{p}: no such file")
+        raise SolverError(f"{p}: not a file")
     if options.steps is not None and options.steps < 0:
         raise SolverError(f"--steps must be >= 0, got {options.steps}")
-    if options.time_s is not None and options.time_s <= 0:
+    if options.time_s is not None and not 0 < options.time_s < float("inf"):
         raise SolverError(f"--time must be > 0, got {options.time_s}")
     return solver_for(p)(p, options)

@@ -4,7 +4,9 @@ Accepted beyond the strict format: ``<=``, ``>``, ``<`` and ``max:``; statements
 lines; several statements on one line; missing spaces around operators (``+1x1>=1;``); a missing
 or wrong ``* #variable=`` header (the largest index seen wins). Integers are exact Python ints.
 Every malformed input raises :class:`~heurevo.errors.InstanceFormatError` naming the file, the
-line and what was expected.
+line and what was expected. Numbers use the ASCII digits 0-9 only; a formula with no statements
+at all (an empty file) parses, and ``heurevo solve`` refuses it (exit 2) rather than report it
+satisfiable.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ _TOKEN = re.compile(
     r"|(min|max|soft)\s*:"             # 6 objective / WBO header
     r"|\[\s*([+-]?\d+)\s*\]"           # 7 WBO cost
     r"|(\S+?)(?=[\s;]|$)"              # 8 anything else, up to a separator
-)
-_HEADER = re.compile(r"#(\w+)\s*=\s*(\d+)")
+    , re.ASCII)  # digits are 0-9 only: "x１" or "+２" is an error, not x1 or +2
+_HEADER = re.compile(r"#(\w+)\s*=\s*(\d+)", re.ASCII)
 
 
 class _Statement:

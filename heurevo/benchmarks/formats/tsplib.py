@@ -11,6 +11,7 @@ independent check); this module only turns text into arrays. Every malformed inp
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,14 @@ _COL_AS_ROW = {"UPPER_COL": "LOWER_ROW", "LOWER_COL": "UPPER_ROW",
                "UPPER_DIAG_COL": "LOWER_DIAG_ROW", "LOWER_DIAG_COL": "UPPER_DIAG_ROW"}
 _KNOWN_KEYS = {"NAME", "TYPE", "COMMENT", "DIMENSION", "CAPACITY", "EDGE_WEIGHT_TYPE",
                "EDGE_WEIGHT_FORMAT", "EDGE_DATA_FORMAT", "NODE_COORD_TYPE", "DISPLAY_DATA_TYPE"}
+#: Largest |coordinate| and edge weight accepted: distances and tour lengths of up to 10^6
+#: cities then fit in 64-bit integers with room to spare.
+MAX_ABS_COORD = 1e9
+MAX_WEIGHT = 10**12
+#: Longest NAME (it becomes a file name: tours, caches).
+MAX_NAME = 200
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(inf|nan)", re.I)
 _SECTIONS = {"NODE_COORD_SECTION", "EDGE_WEIGHT_SECTION", "DISPLAY_DATA_SECTION", "TOUR_SECTION",
              "DEPOT_SECTION", "DEMAND_SECTION", "FIXED_EDGES_SECTION", "EDGE_DATA_SECTION"}
 
@@ -106,6 +115,8 @@ def _is_header(line: str) -> bool:
 
 
 def _number(token: str, line: int, rd: _Reader, what: str) -> float:
+    if not _NUMBER.fullmatch(token):  # float() also takes "1_0" and other scripts' digits
+        raise rd.error(line, f"expected a number for {what}, got {token!r}")
     try:
         value = float(token)
     except ValueError:
@@ -116,6 +127,8 @@ def _number(token: str, line: int, rd: _Reader, what: str) -> float:
 
 
 def _node_id(token: str, line: int, rd: _Reader) -> int:
+    if not _INTEGER.fullmatch(token):
+        raise rd.error(line, f"expected an integer node id, got {token!r}")
     try:
         return int(token)
     except ValueError:
@@ -123,6 +136,10 @@ def _node_id(token: str, line: int, rd: _Reader) -> int:
 
 
 def _read_coords(rd: _Reader, n: int, dims: int, section: str) -> tuple[np.ndarray, np.ndarray]:
+    left = len(rd.items) - rd.i
+    if left < n:  # before allocating: DIMENSION may be absurd
+        raise rd.error(rd.last_line(), f"{section} can have at most {left} node lines, "
+                                       f"DIMENSION says {n}")
     ids = np.empty(n, dtype=np.int64)
     xy = np.empty((n, dims), dtype=np.float64)
     seen: dict[int, int] = {}
@@ -141,7 +158,11 @@ def _read_coords(rd: _Reader, n: int, dims: int, section: str) -> tuple[np.ndarr
         seen[node] = k
         ids[k] = node
         for d in range(dims):
-            xy[k, d] = _number(parts[d + 1], no, rd, f"coordinate {d + 1} of node {node}")
+            x = _number(parts[d + 1], no, rd, f"coordinate {d + 1} of node {node}")
+            if abs(x) > MAX_ABS_COORD:
+                raise rd.error(no, f"coordinate {d + 1} of node {node} is {parts[d + 1]!r}; "
+                                   f"coordinates must be within ±{MAX_ABS_COORD:g}")
+            xy[k, d] = x
     if not rd.done() and not _is_header(rd.peek()[1]):
         no, _ = rd.peek()
         raise rd.error(no, f"{section} has more than DIMENSION={n} node lines")
@@ -161,7 +182,11 @@ def _read_weights(rd: _Reader, n: int, fmt: str) -> np.ndarray:
                                  f"{fmt} with DIMENSION={n} needs {need}")
         no, text = rd.take()
         for tok in text.split():
-            values.append(_number(tok, no, rd, "an edge weight"))
+            w = _number(tok, no, rd, "an edge weight")
+            if not 0 <= w <= MAX_WEIGHT:
+                raise rd.error(no, f"edge weight {tok!r} is out of range: weights must be "
+                                   f"integers from 0 to {MAX_WEIGHT:.0e}")
+            values.append(w)
         if len(values) > need:
             raise rd.error(no, f"EDGE_WEIGHT_SECTION has more than the {need} numbers "
                                f"{fmt} with DIMENSION={n} needs")
@@ -237,6 +262,8 @@ def _dimension(spec: dict[str, str], rd: _Reader, line: int) -> int:
     if "DIMENSION" not in spec:
         raise rd.error(line, "a section starts before DIMENSION is given")
     try:
+        if not _INTEGER.fullmatch(spec["DIMENSION"]):
+            raise ValueError
         n = int(spec["DIMENSION"])
     except ValueError:
         raise rd.error(line, f"DIMENSION must be an integer, got {spec['DIMENSION']!r}") from None
@@ -263,6 +290,9 @@ def _finish(rd: _Reader, spec: dict[str, str], comments: list[str], ids: np.ndar
     elif coords is None or ids is None:
         raise rd.error(None, f"EDGE_WEIGHT_TYPE {wtype} but no NODE_COORD_SECTION")
     name = spec.get("NAME") or Path(rd.path).stem
+    if len(name) > MAX_NAME or any(c in name for c in "/\\\0") or name in (".", ".."):
+        raise rd.error(None, f"NAME {name[:40]!r}{'...' if len(name) > 40 else ''} cannot be "
+                             f"used: at most {MAX_NAME} characters, no '/', '\\' or NUL")
     return TsplibInstance(name=name, dimension=n, edge_weight_type=wtype, node_ids=ids,
                           coords=coords, matrix=matrix, comments=tuple(comments),
                           path=rd.path, display=display)
@@ -296,10 +326,12 @@ def parse_tour(text: str, path: str | Path = "<string>") -> list[int]:
             in_section = True
         elif key == "DIMENSION" and value is not None:
             try:
+                if not _INTEGER.fullmatch(value):
+                    raise ValueError
                 dimension = int(value)
             except ValueError:
                 raise rd.error(no, f"DIMENSION must be an integer, got {value!r}") from None
-        elif key == "TYPE" and value is not None and value.split()[0].upper() != "TOUR":
+        elif key == "TYPE" and value is not None and (value.split() or [""])[0].upper() != "TOUR":
             raise rd.error(no, f"TYPE {value} is not a tour")
         elif key not in _KNOWN_KEYS:
             raise rd.error(no, f"unknown keyword or stray data {line[:40]!r}")

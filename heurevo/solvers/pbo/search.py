@@ -136,14 +136,16 @@ def run_chunk(inst: PBOInstance, state: SearchState, step_limit: int,
 
 def search(inst: PBOInstance, *, steps: int | None = None, time_s: float | None = None,
            seed: int = 1, functions: tuple[Any, ...] | None = None,
-           restart_after: int = RESTART_AFTER) -> SearchResult:
-    """Run the local search until ``steps`` flips or ``time_s`` seconds (whichever ends first)."""
+           restart_after: int = RESTART_AFTER, stop_cost: int | None = None) -> SearchResult:
+    """Run the local search until ``steps`` flips or ``time_s`` seconds (whichever ends first),
+    or, with ``stop_cost`` (a known bound), once the best paid cost is at most that: checked
+    between kernel calls of 1,000 flips at first, so the overshoot is small."""
     if steps is None and time_s is None:
         raise ValueError("give a step budget, a time budget or both")
     fns = default_functions() if functions is None else functions
     state = new_state(inst, seed, restart_after)
     max_steps = steps if steps is not None else np.iinfo(np.int64).max // 2
-    chunk = 20_000 if time_s is not None else max_steps
+    chunk = 1_000 if stop_cost is not None else 20_000 if time_s is not None else max_steps
     marks: list[tuple[int, float]] = [(0, 0.0)]
     start = time.perf_counter()
     optimum = False
@@ -159,7 +161,11 @@ def search(inst: PBOInstance, *, steps: int | None = None, time_s: float | None 
         done = int(state.ctr[K.STEP])
         if done >= max_steps or (time_s is not None and now - start >= time_s):
             break
-        if time_s is not None:
+        if stop_cost is not None and 0 <= int(state.ctr[K.BEST_COST]) <= stop_cost:
+            break
+        if stop_cost is not None and time_s is None:
+            chunk = min(2 * chunk, 1_000_000)
+        elif time_s is not None:
             rate = (done - before) / max(now - t0, 1e-6)
             left = time_s - (now - start)
             chunk = max(1_000, int(rate * min(CHUNK_S, left)))

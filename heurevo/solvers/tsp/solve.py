@@ -10,7 +10,6 @@ length is recomputed by the independent verifier; a mismatch raises ``Verificati
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from heurevo.benchmarks.formats.optima import read_optima
 from heurevo.benchmarks.formats.tsplib import (
     TsplibInstance,
     read_tour,
@@ -51,11 +51,10 @@ def known_optimum(inst: TsplibInstance, path: Path) -> int | None:
     """
     table = path.parent / "optima.csv"
     if table.is_file():
-        with table.open(newline="") as fh:
-            found = {row.get("name"): row.get("optimal_length") for row in csv.DictReader(fh)}
+        found = read_optima(table, "name", "optimal_length")
         for key in (path.stem, inst.name):
-            if found.get(key):
-                return int(found[key])
+            if key in found:
+                return found[key][0]
     tour_file = path.with_name(f"{inst.name}.opt.tour")
     if tour_file.is_file():
         try:
@@ -74,6 +73,8 @@ def guide_matrix(arrays: TspArrays, heuristics_fn: object) -> np.ndarray:
     np.fill_diagonal(d, 1e-5)
     try:
         g = np.asarray(heuristics_fn(d), dtype=np.float64)  # type: ignore[operator]
+    except MemoryError:
+        raise  # out of its memory limit: classified "memory" by the sandbox
     except Exception as exc:
         raise SlotError(f"slot tsp.heuristics raised {type(exc).__name__}: {exc}") from None
     if g.shape != d.shape or not np.all(np.isfinite(g)):
