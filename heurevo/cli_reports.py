@@ -175,10 +175,10 @@ def report_command(
 
     from heurevo.benchmarks.report import ReportOptions, build_report
     from heurevo.benchmarks.result_cache import ResultCache
-    from heurevo.solvers.problem import problem_info
     from heurevo.config import load_toml
     from heurevo.engine.run_config import RunConfig
     from heurevo.engine.session import CONFIG_FILE, open_run_store
+    from heurevo.solvers.problem import problem_info
 
     open_run_store(run_dir).close()  # a clear error when this is not a run folder
     problem = load_toml(RunConfig, run_dir / CONFIG_FILE).problem
@@ -240,10 +240,10 @@ def ablate_command(
     from heurevo.benchmarks.ablate import ABLATIONS, AblationSpec, run_ablation
     from heurevo.benchmarks.leaderboard import board_json, board_table
     from heurevo.benchmarks.result_cache import ResultCache
-    from heurevo.solvers.problem import problem_info
     from heurevo.config import load_settings, load_toml
     from heurevo.engine.run_config import RunConfig
     from heurevo.errors import ConfigError
+    from heurevo.solvers.problem import problem_info
 
     check_format(fmt)
     if list_components:
