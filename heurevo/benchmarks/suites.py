@@ -20,10 +20,11 @@ from heurevo.registry import Registry
 
 @dataclass(frozen=True)
 class SplitInstance:
-    """An instance file in a suite."""
+    """An instance file in a suite; ``budget_steps`` > 0 overrides the run's steps for it."""
 
     name: str
     path: str
+    budget_steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -155,3 +156,18 @@ SUITES.register("tsp-uniform-500-heldout", _tsp_suite(500, list(range(101, 121))
 SUITES.register("tsp-clustered-200", _tsp_suite(200, list(range(1, 9)), clustered=True),
                 "8 clustered 200-city instances")
 SUITES.register("tsp-tiny", _tsp_suite(30, [1, 2, 3]), "3 uniform 30-city instances, for tests")
+
+
+def _real_pbo(half: str) -> SuiteBuilder:
+    def build(folder: Path) -> Suite:
+        from heurevo.benchmarks.real_pbo import real_pbo_suite
+
+        return real_pbo_suite(half)
+    return build
+
+
+SUITES.register("pbo-real-train", _real_pbo("train"),
+                "train half of the real OPB instances in $HEUREVO_PBO_REAL or the shared data "
+                "(1:1 by family, steps scaled to size)")
+SUITES.register("pbo-real-test", _real_pbo("test"),
+                "test half of the real OPB instances (the other half of pbo-real-train)")

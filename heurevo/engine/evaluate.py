@@ -106,7 +106,8 @@ class StagedEvaluator:
         self.default_candidate = Candidate.new(
             problem, {n: s.default_source for n, s in self.slots.items()}, operator="default",
             proposer="default")
-        fp = hashlib.sha256(repr(sorted((k, [(i.name, i.path) for i in v]) for k, v in splits.items()))
+        fp = hashlib.sha256(repr(sorted((k, [(i.name, i.path, i.budget_steps) for i in v])
+                                        for k, v in splits.items()))
                             .encode()).hexdigest()[:10]
         self._fingerprint = f"{fp}-b{config.budget_steps}"
 
@@ -138,7 +139,8 @@ class StagedEvaluator:
                  references: dict[str, float | None]) -> dict[str, Any]:
         return {"problem": self.problem, "candidate_id": cand.id, "sources": cand.sources,
                 "boundscheck": self.config.boundscheck, "budget_steps": self.config.budget_steps,
-                "instances": [(i.path, self._seed(cand, i), references.get(i.name)) for i in items]}
+                "instances": [(i.path, self._seed(cand, i), references.get(i.name),
+                               i.budget_steps or self.config.budget_steps) for i in items]}
 
     # --- evaluation -------------------------------------------------------------------
     def evaluate(self, candidate: Candidate, split: str = "train",

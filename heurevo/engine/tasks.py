@@ -94,13 +94,13 @@ def prepare(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_instances(payload: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run the candidate on each ``(path, seed, reference)``; verified, scored results as dicts."""
+    """Run the candidate on each ``(path, seed, reference, budget_steps)``; verified, scored results."""
     ad = adapter(payload["problem"])
     functions, _, _ = _functions(payload, quick=False)
     out = []
-    for path, seed, reference in payload["instances"]:
+    for path, seed, reference, budget_steps in payload["instances"]:
         inst = _instance(ad, path)
-        res = ad.run(inst, functions, int(seed), int(payload["budget_steps"]))
+        res = ad.run(inst, functions, int(seed), int(budget_steps))
         score = ad.score(inst, res.objective, res.feasible, reference) if res.verified else 0.0
         out.append(InstanceResult(
             instance=Path(path).name, seed=int(seed), objective=res.objective, verified=res.verified,
