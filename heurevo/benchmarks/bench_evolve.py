@@ -41,6 +41,7 @@ class Target:
     train_suite: str
     heldout_suite: str
     slots: tuple[str, ...] = ()
+    per_instance: bool = False  # also print default vs evolved per held-out instance
 
 
 TARGETS = {
@@ -48,6 +49,11 @@ TARGETS = {
     "pbo-setcover": Target("pbo-setcover", "pbo", "pbo-setcover", "pbo-setcover-heldout"),
     "tsp-500": Target("tsp-500", "tsp", "tsp-uniform-500", "tsp-uniform-500-heldout",
                       ("penalize_edges",)),
+    **{f"pbo-{f}": Target(f"pbo-{f}", "pbo", f"pbo-{f}", f"pbo-{f}-heldout")
+       for f in ("vertexcover", "sparsecover", "maxsat")},
+    "tsp-clustered-500": Target("tsp-clustered-500", "tsp", "tsp-clustered-500",
+                                "tsp-clustered-500-heldout", ("penalize_edges",)),
+    "pbo-real": Target("pbo-real", "pbo", "pbo-real-train", "pbo-real-test", per_instance=True),
 }
 
 
@@ -100,6 +106,24 @@ def _qualities(target: Target, runs: list[dict[str, Any]]) -> tuple[list[float],
     return default_q, evolved_q
 
 
+def _per_instance_table(target: Target, runs: list[dict[str, Any]]) -> Table:
+    """Mean objective of the default and the evolved set per held-out instance, over the seeds."""
+    table = Table(title=f"{target.name}: per held-out instance (mean over {len(runs)} seeds, "
+                        "minimised objective)")
+    for col in ("instance", "default", "evolved", "evolved better / same / worse"):
+        table.add_column(col, justify="left" if col == "instance" else "right")
+    for k, (inst, _, _) in enumerate(runs[0]["rows"]):
+        pairs = [(r["rows"][k][1], r["rows"][k][2]) for r in runs]
+        d = [x for x, _ in pairs if x is not None]
+        e = [y for _, y in pairs if y is not None]
+        b = sum(x is not None and y is not None and y < x for x, y in pairs)
+        w = sum(x is not None and y is not None and y > x for x, y in pairs)
+        table.add_row(inst, f"{statistics.fmean(d):.1f}" if d else "infeasible",
+                      f"{statistics.fmean(e):.1f}" if e else "infeasible",
+                      f"{b} / {len(pairs) - b - w} / {w}")
+    return table
+
+
 def _mean_std(xs: list[float]) -> tuple[float, float]:
     return statistics.fmean(xs), statistics.stdev(xs) if len(xs) > 1 else 0.0
 
@@ -136,6 +160,8 @@ def run_evolve_bench(*, targets: list[str], seeds: int = 5, evaluations: int = 1
                           f"{(em - dm) / ds:.1f}" if ds > 0 else "n/a",
                           "[green]yes[/]" if beats else "[red]no[/]", f"{100 * overhead:.2f}%",
                           f"{statistics.fmean(r['wall_s'] for r in runs):.0f} s/run")
+            if target.per_instance:
+                console.print(_per_instance_table(target, runs))
     console.print(table)
     console.print("quality: the problem's score against the default's mean objective over all "
                   "seeds (1.0 = that mean; higher is better); engine overhead: proposer, "
