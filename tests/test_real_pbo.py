@@ -59,7 +59,7 @@ def _folder(tmp_path: Path) -> Path:
     folder = tmp_path / "real"
     folder.mkdir()
     for fam, gen in (("knap", "knapsack"), ("cover", "setcover")):
-        for size in (20, 40, 200, 400):
+        for size in (20, 40, 1200, 1600):
             write_pb(generate(gen, size, size), folder / f"{fam}_{size}.opb")
     write_pb(generate("setcover", 20, 9), folder / "nothing_left.opb")
     (folder / "optima.csv").write_text("file,reference_obj\nnothing_left.opb,INFEASIBLE\n"
@@ -73,7 +73,7 @@ def test_suite_halves_from_a_folder_the_user_points_at(tmp_path: Path, monkeypat
     train = build_suite("pbo-real-train", "pbo", tmp_path / "cache")
     test = build_suite("pbo-real-test", "pbo", tmp_path / "cache")
     names = {i.name for i in train.instances} | {i.name for i in test.instances}
-    assert names == {f"{f}_{s}.opb" for f in ("knap", "cover") for s in (20, 40, 200, 400)}
+    assert names == {f"{f}_{s}.opb" for f in ("knap", "cover") for s in (20, 40, 1200, 1600)}
     assert len(train.instances) == len(test.instances) == 4
     for inst in train.instances + test.instances:
         assert inst.budget_steps == scaled_budget(n_variables(Path(inst.path)))
