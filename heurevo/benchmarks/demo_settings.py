@@ -54,8 +54,8 @@ DEMO: dict[str, DemoSettings] = {
     "pbo": DemoSettings("pbo", "pbo-mixed-hard", "pbo-mixed-hard-heldout",
                         ("pick_best_variable", "update_weights", "pick_escape_variable"),
                         evaluations=60, budget_steps=5_000),
-    "tsp": DemoSettings("tsp", "tsp-clustered-200", "tsp-clustered-200-heldout",
-                        ("penalize_edges",), evaluations=40, budget_steps=200),
+    "tsp": DemoSettings("tsp", "tsp-clustered-500", "tsp-clustered-500-heldout",
+                        ("penalize_edges",), evaluations=40, budget_steps=100),
 }
 
 

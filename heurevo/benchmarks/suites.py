@@ -192,5 +192,3 @@ SUITES.register("tsp-clustered-500", _tsp_suite(500, list(range(1, 21)), cluster
                 "20 clustered 500-city instances")
 SUITES.register("tsp-clustered-500-heldout", _tsp_suite(500, list(range(101, 111)), clustered=True),
                 "10 held-out clustered 500-city instances (other seeds than tsp-clustered-500)")
-SUITES.register("tsp-clustered-200-heldout", _tsp_suite(200, list(range(101, 109)), clustered=True),
-                "8 held-out clustered 200-city instances (other seeds than tsp-clustered-200)")
