@@ -273,14 +273,25 @@ class GPProposer(Proposer):
                 return Proposal(sources, "tune", "retuned numeric constants")
             raise ProposalError(f"GP has no expression hole in slot(s) {', '.join(request.slots)}")
         out: dict[str, str] = {}
+        changed = False
         for k, slot in enumerate(slots):
+            default = str(parse_tree(self.holes[slot].default, self.psets[slot]))
+            fallback = None
             for attempt in range(20):
                 tree = seeded(request.seed * 31 + k * 1009 + attempt, lambda s=slot: self._vary(s, request))
-                if self._limit_ok(tree):
+                if not self._limit_ok(tree):
+                    continue
+                if str(tree) != default:  # the default again would only re-measure seed noise
                     break
+                fallback = tree
             else:
-                raise ProposalError(f"GP could not make a tree within height {self.config.max_height}")
+                if fallback is None:
+                    raise ProposalError(f"GP could not make a tree within height {self.config.max_height}")
+                tree = fallback
+            changed |= str(tree) != default
             out[slot] = render(self.holes[slot], tree)
+        if not changed:
+            raise ProposalError("GP produced only the default expression(s); nothing new to evaluate")
         idea = "; ".join(f"{s}: {o.splitlines()[0][len(TREE_COMMENT):]}" for s, o in out.items())
         return Proposal(out, request.operator, idea)
 
