@@ -49,3 +49,12 @@ def test_one_demo_run_end_to_end(tmp_path: Path) -> None:
     out = demo_once(tiny, 1, tmp_path, workers=1)
     assert set(out) >= {"mean_score", "p_value", "better", "same", "worse", "families"}
     assert set(out["families"]) == {"setcover", "vertexcover"} and 0 <= out["p_value"] <= 1
+
+
+def test_bench_evolve_targets_name_registered_suites() -> None:
+    from heurevo.benchmarks.bench_evolve import TARGETS
+
+    assert {"pbo-real", "pbo-vertexcover", "pbo-sparsecover", "pbo-maxsat",
+            "tsp-clustered-500"} <= set(TARGETS)
+    for t in TARGETS.values():
+        assert t.train_suite in SUITES and t.heldout_suite in SUITES, t.name

@@ -51,9 +51,8 @@ class DemoSettings:
 
 #: problem → the demo's settings.
 DEMO: dict[str, DemoSettings] = {
-    "pbo": DemoSettings("pbo", "pbo-mixed-hard", "pbo-mixed-hard-heldout",
-                        ("pick_best_variable", "update_weights", "pick_escape_variable"),
-                        evaluations=60, budget_steps=5_000),
+    "pbo": DemoSettings("pbo", "pbo-mixed-small", "pbo-mixed-heldout", ("update_weights",),
+                        evaluations=40, budget_steps=20_000),
     "tsp": DemoSettings("tsp", "tsp-clustered-500", "tsp-clustered-500-heldout",
                         ("penalize_edges",), evaluations=40, budget_steps=100),
 }
