@@ -158,7 +158,7 @@ def bench_pipeline(
 
 @bench_app.command("evolve")
 def bench_evolve(
-    targets: Annotated[str, typer.Option("--targets", help="Comma-separated: pbo-knapsack, pbo-setcover, pbo-mixed, tsp-500.")] = "pbo-knapsack,tsp-500",
+    targets: Annotated[str, typer.Option("--targets", help="Comma-separated names of bench_evolve.TARGETS (pbo-knapsack, pbo-setcover, pbo-real, tsp-500, ...).")] = "pbo-knapsack,tsp-500",
     seeds: Annotated[int, typer.Option("--seeds", help="Runs per target (different seeds).")] = 5,
     evaluations: Annotated[int, typer.Option("--evaluations", help="Evaluation budget per run.")] = 100,
     workers: Annotated[int, typer.Option("--workers", help="Sandboxed workers per run.")] = 2,

@@ -130,7 +130,7 @@ def compare_command(
 
 def demo_command(
     problem: Annotated[str, typer.Option("--problem", help="A registered problem: pbo, tsp or a plug-in.")] = "pbo",
-    evaluations: Annotated[int, typer.Option("--evaluations", help="Evaluation budget of the evolution.")] = 120,
+    evaluations: Annotated[int | None, typer.Option("--evaluations", help="Evaluation budget of the evolution (default: the problem's demo setting, PBO and TSP 40).")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     seeds: Annotated[int, typer.Option("--seeds", help="Runs per held-out instance and side.")] = 3,
     run_dir: Annotated[Path | None, typer.Option("--run-dir", help="Run folder (default: runs/demo-<problem>-s<seed>; an existing one is resumed).")] = None,
@@ -140,8 +140,9 @@ def demo_command(
     import dataclasses
     import sys
 
+    from heurevo.benchmarks.demo_settings import DEMO
     from heurevo.config import load_settings
-    from heurevo.engine.run_config import BudgetConfig, RunConfig
+    from heurevo.engine.run_config import RunConfig
     from heurevo.engine.session import STORE_FILE
     from heurevo.solvers.problem import PROBLEMS
 
@@ -151,9 +152,14 @@ def demo_command(
         console.file = sys.stderr  # stdout carries exactly one JSON object
     folder = run_dir or load_settings().runs_dir / f"demo-{problem}-s{seed}"
     resume = (folder / STORE_FILE).is_file()
-    config = None if resume else RunConfig(
-        problem=problem, seed=seed, proposer="gp",
-        budget=dataclasses.replace(BudgetConfig(), evaluations=evaluations))
+    settings = DEMO.get(problem)  # the measured demo settings (README: where evolution finds gains)
+    config = None
+    if not resume:
+        config = settings.run_config(seed) if settings else RunConfig(problem=problem, seed=seed,
+                                                                      proposer="gp")
+        budget = evaluations or (settings.evaluations if settings else 120)
+        config = dataclasses.replace(config, budget=dataclasses.replace(config.budget,
+                                                                        evaluations=budget))
     console.rule(f"evolving {problem} heuristics by genetic programming "
                  f"({'resuming ' if resume else ''}{folder})")
     summary = run_with_live_view(config, folder, resume)
@@ -162,7 +168,7 @@ def demo_command(
                       f"the run in {folder}")
         raise typer.Exit(130)
     console.rule("held-out comparison")
-    _compare_run(folder, None, seeds, None, as_json)
+    _compare_run(folder, settings.heldout_suite if settings else None, seeds, None, as_json)
 
 
 def register(app: typer.Typer) -> None:

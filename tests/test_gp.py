@@ -7,6 +7,7 @@ from deap import gp
 
 from heurevo.engine.checks import static_check
 from heurevo.engine.controller import Member, ProposalRequest
+from heurevo.engine.proposers.base import ProposalError
 from heurevo.engine.proposers.gp import GPProposer, build_pset, parse_tree, render, tree_of
 from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Stage
 from heurevo.solvers.compile import compile_slot
@@ -120,3 +121,34 @@ def test_mutation_of_non_gp_parent_starts_from_default() -> None:
     gpp = GPProposer({"combine": SLOT})
     tree = tree_of(SLOT.default_source, HOLE, gpp.psets["combine"])
     assert str(tree) == "add(h, o)" and isinstance(tree, gp.PrimitiveTree)
+
+
+def test_offspring_never_repeat_the_default_expression() -> None:
+    """A default clone (e.g. tuning a tree without constants) re-measures only seed noise."""
+    gpp = GPProposer({"combine": SLOT})
+    for op in ("mutate", "tune", "crossover"):
+        for seed in range(10):
+            try:
+                src = gpp.propose(request(op, (SLOT.default_source,), seed)).sources["combine"]
+            except ProposalError:
+                continue  # allowed: nothing but the default came out
+            assert str(tree_of(src, HOLE, gpp.psets["combine"])) != HOLE.default
+    with pytest.raises(ProposalError, match="only the default"):
+        gpp.propose(request("tune", (SLOT.default_source,), 1))  # add(h, o) has no constant
+
+
+def test_behavioural_clones_of_the_default_are_recognised() -> None:
+    from heurevo.engine.proposers.gp import same_expression
+    from heurevo.solvers.pbo.holes import PENALTY_HARD, UPDATE_WEIGHTS
+
+    pset = build_pset(PENALTY_HARD)
+    default = parse_tree(PENALTY_HARD.default, pset)
+    for clone in ("pdiv(if_else(lt(0.5, 0.1), mul(a, 1.0), weight), a)", "pdiv(mul(1.0, weight), a)"):
+        assert same_expression(parse_tree(clone, pset), default, pset, PENALTY_HARD.inputs)
+    for other in ("pdiv(weight, sqrt_abs(a))", "pdiv(weight, fmax(a, 2.0))", "mul(weight, a)"):
+        assert not same_expression(parse_tree(other, pset), default, pset, PENALTY_HARD.inputs)
+    pw = build_pset(UPDATE_WEIGHTS)
+    assert same_expression(parse_tree("join(1.0, fmin(1.0, 10.0))", pw), parse_tree("join(1.0, 1.0)", pw),
+                           pw, UPDATE_WEIGHTS.inputs)
+    assert not same_expression(parse_tree("join(1.0, 2.0)", pw), parse_tree("join(1.0, 1.0)", pw),
+                               pw, UPDATE_WEIGHTS.inputs)

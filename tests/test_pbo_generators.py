@@ -13,7 +13,7 @@ from heurevo.benchmarks.generators.pbo import FAMILIES, brute_force, generate, w
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_seeded_valid_and_feasible(family: str, tmp_path: Path) -> None:
-    a, b = generate(family, 16, 5), generate(family, 16, 5)
+    a, b = generate(family, 10, 5), generate(family, 10, 5)  # small enough for brute force
     assert format_pb(a) == format_pb(b) != format_pb(generate(family, 16, 6))
     assert brute_force(a) is not None
     big = generate(family, 200, 1)
@@ -34,3 +34,14 @@ def test_brute_force_matches_a_hand_count() -> None:
     assert brute_force(f) == 3
     assert brute_force(parse_pb("+1 x1 >= 1 ;\n+1 ~x1 >= 1 ;\n")) is None
     assert np.isscalar(brute_force(generate("knapsack", 10, 1)))
+
+
+def test_maxsat_relaxation_pays_exactly_the_violated_clauses() -> None:
+    from heurevo.benchmarks.generators.pbo import max_sat
+    f = max_sat(4, 12, 3)
+    assert f.n_vars == 16 and len(f.constraints) == 12
+    for k, c in enumerate(f.constraints):
+        assert c.relop == ">=" and c.rhs == 1 and c.terms[-1] == (1, (4 + k + 1,))
+        assert len({abs(lit) for _, (lit,) in c.terms[:3]}) == 3
+    opt = brute_force(f)
+    assert opt is not None and opt >= 0  # over-constrained: some weight may have to be paid

@@ -243,7 +243,7 @@ def test_gp_hole_default_is_the_default_search_and_increment_matters() -> None:
     tour0 = start_tour(a, None, 0)
     pset = build_pset(HOLE)
     runs = {}
-    for name, expr in (("default", HOLE.default), ("inc5", "join(pdiv(g, add(1.0, p)), 5.0)")):
+    for name, expr in (("default", HOLE.default), ("inc5", "join(pdiv(g, add(1.0, p)), 5.0, 1.0)")):
         src = render(HOLE, parse_tree(expr, pset))
         runs[name] = guided_local_search(a, tour0, _pen(src), iterations=40, seed=2)
     base = guided_local_search(a, tour0, _pen(), iterations=40, seed=2)

@@ -46,6 +46,7 @@ class Target:
     train_suite: str
     heldout_suite: str
     slots: tuple[str, ...] = ()
+    per_instance: bool = False  # also print default vs evolved per held-out instance
 
 
 TARGETS = {
@@ -54,6 +55,11 @@ TARGETS = {
     "pbo-mixed": Target("pbo-mixed", "pbo", "pbo-mixed-small", "pbo-mixed-heldout"),
     "tsp-500": Target("tsp-500", "tsp", "tsp-uniform-500", "tsp-uniform-500-heldout",
                       ("penalize_edges",)),
+    **{f"pbo-{f}": Target(f"pbo-{f}", "pbo", f"pbo-{f}", f"pbo-{f}-heldout")
+       for f in ("vertexcover", "sparsecover", "maxsat")},
+    "tsp-clustered-500": Target("tsp-clustered-500", "tsp", "tsp-clustered-500",
+                                "tsp-clustered-500-heldout", ("penalize_edges",)),
+    "pbo-real": Target("pbo-real", "pbo", "pbo-real-train", "pbo-real-test", per_instance=True),
 }
 
 #: The two evaluation modes compared: racing (the default) and full evaluation of every candidate.
@@ -130,6 +136,22 @@ def _family_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _per_instance_table(target: Target, runs: list[dict[str, Any]]) -> Table:
+    """Per held-out instance: the evolved set's mean score over the seeds and the tally of pairs."""
+    table = Table(title=f"{target.name}: per held-out instance ({len(runs)} seeds; score 1.0 = "
+                        "the default's result on the same seed)")
+    for col in ("instance", "mean score", "evolved better / same / worse"):
+        table.add_column(col, justify="left" if col == "instance" else "right")
+    names = sorted({n for run in runs for n, _, _ in run["pairs"]})
+    for name in names:
+        pairs = [(s, d) for run in runs for n, s, d in run["pairs"] if n == name]
+        better = sum(s > d for s, d in pairs)
+        worse = sum(s < d for s, d in pairs)
+        table.add_row(name, f"{statistics.fmean(s for s, _ in pairs):.4f}",
+                      f"{better} / {len(pairs) - better - worse} / {worse}")
+    return table
+
+
 def run_evolve_bench(*, targets: list[str], seeds: int = 5, evaluations: int = 100,
                      workers: int = 2, out: Path | None = None, modes: tuple[str, ...] = ("racing", "full"),
                      seeds_per_instance: int = 1, console: Console | None = None) -> dict[str, Any]:
@@ -188,6 +210,8 @@ def run_evolve_bench(*, targets: list[str], seeds: int = 5, evaluations: int = 1
                              f"{m['train_steps']:,}", ratio, f"{100 * m['engine_overhead']:.2f}%",
                              f"{m['wall_s_per_run']:.0f} s/run")
             figures["targets"][name] = per_mode
+            if target.per_instance and "racing" in per_mode:
+                console.print(_per_instance_table(target, per_mode["racing"]["runs"]))
     console.print(quality)
     console.print(cost)
     console.print("score: the evolved set's held-out result relative to the default's on the same "

@@ -21,10 +21,11 @@ from heurevo.solvers.problem import problem_info
 
 @dataclass(frozen=True)
 class SplitInstance:
-    """An instance file in a suite."""
+    """An instance file in a suite; ``budget_steps`` > 0 overrides the run's steps for it."""
 
     name: str
     path: str
+    budget_steps: int = 0
 
 
 @dataclass(frozen=True)
@@ -165,3 +166,39 @@ SUITES.register("tsp-uniform-500-heldout", _tsp_suite(500, list(range(101, 121))
 SUITES.register("tsp-clustered-200", _tsp_suite(200, list(range(1, 9)), clustered=True),
                 "8 clustered 200-city instances")
 SUITES.register("tsp-tiny", _tsp_suite(30, [1, 2, 3]), "3 uniform 30-city instances, for tests")
+
+
+def _real_pbo(half: str) -> SuiteBuilder:
+    def build(folder: Path) -> Suite:
+        from heurevo.benchmarks.real_pbo import real_pbo_suite
+
+        return real_pbo_suite(half)
+    return build
+
+
+SUITES.register("pbo-real-train", _real_pbo("train"),
+                "train half of the real OPB instances in $HEUREVO_PBO_REAL or the shared data "
+                "(1:1 by family, steps scaled to size)")
+SUITES.register("pbo-real-test", _real_pbo("test"),
+                "test half of the real OPB instances (the other half of pbo-real-train)")
+
+
+# Families where the default search does not reach the same value on every seed at the default
+# step budget (the dense set-cover and assignment families do), so a heuristic can be better.
+for _fam, _sizes, _what in (("vertexcover", [300, 500], "minimum weighted vertex cover"),
+                            ("sparsecover", [300, 500], "sparse weighted set cover"),
+                            ("maxsat", [900, 1200], "weighted MaxSAT (relaxation variables)")):
+    SUITES.register(f"pbo-{_fam}", _pbo_suite([_fam], _sizes, [1, 2, 3, 4, 5]),
+                    f"10 generated {_what} instances (sizes {_sizes[0]} and {_sizes[1]})")
+    SUITES.register(f"pbo-{_fam}-heldout", _pbo_suite([_fam], _sizes, [101, 102, 103]),
+                    f"6 held-out {_what} instances (other seeds than pbo-{_fam})")
+HARD_FAMILIES = ["knapsack", "vertexcover", "sparsecover", "maxsat"]
+SUITES.register("pbo-mixed-hard", _pbo_suite(HARD_FAMILIES, [150], [1, 2, 3]),
+                "12 generated PBO instances where heuristics differ: knapsack, vertex cover, "
+                "sparse set cover, MaxSAT")
+SUITES.register("pbo-mixed-hard-heldout", _pbo_suite(HARD_FAMILIES, [150, 300], [101, 102]),
+                "16 held-out instances of pbo-mixed-hard's families (other seeds, also larger)")
+SUITES.register("tsp-clustered-500", _tsp_suite(500, list(range(1, 21)), clustered=True),
+                "20 clustered 500-city instances")
+SUITES.register("tsp-clustered-500-heldout", _tsp_suite(500, list(range(101, 111)), clustered=True),
+                "10 held-out clustered 500-city instances (other seeds than tsp-clustered-500)")

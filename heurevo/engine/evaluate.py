@@ -117,7 +117,8 @@ def evaluation_fingerprint(problem: str, splits: dict[str, list[SplitInstance]],
     another path, reuses every stored evaluation), the solver and slot code (so a kernel edit
     invalidates stored fitness), the step budget and the staging/racing settings.
     """
-    contents = sorted((k, [(i.name, file_digest(i.path)) for i in v]) for k, v in splits.items())
+    contents = sorted((k, [(i.name, file_digest(i.path), i.budget_steps) for i in v])
+                      for k, v in splits.items())
     fp = hashlib.sha256(repr(contents).encode()).hexdigest()[:10]
     staging = sorted((f.name, getattr(config, f.name)) for f in dataclasses.fields(config)
                      if f.name not in _NOT_IN_KEY and f.name != "budget_steps")
@@ -237,7 +238,8 @@ class StagedEvaluator:
         runs = []
         for inst, rep in pairs:
             seed = self._seed(inst, rep)
-            runs.append((inst.path, seed, references.get((inst.name, seed))))
+            runs.append((inst.path, seed, references.get((inst.name, seed)),
+                         inst.budget_steps or self.config.budget_steps))
         return {"problem": self.problem, "candidate_id": cand.id, "sources": cand.sources,
                 "boundscheck": self.config.boundscheck, "budget_steps": self.config.budget_steps,
                 "instance_timeout_s": self.config.timeout_s,

@@ -118,15 +118,15 @@ def prepare(payload: dict[str, Any]) -> Prepared:
 
 
 def run_instances(payload: dict[str, Any]) -> list[InstanceResult]:
-    """Run the candidate on each ``(path, seed, reference)``; verified, scored results."""
+    """Run the candidate on each ``(path, seed, reference, budget_steps)``; verified, scored results."""
     ad = adapter(payload["problem"])
     functions, _, _ = _functions(payload, quick=False)
     out = []
     limit = float(payload.get("instance_timeout_s", 0.0))
-    for path, seed, reference in payload["instances"]:
+    for path, seed, reference, budget_steps in payload["instances"]:
         inst = _instance(ad, path)
         with instance_alarm(limit):
-            res = ad.run(inst, functions, int(seed), int(payload["budget_steps"]))
+            res = ad.run(inst, functions, int(seed), int(budget_steps))
         score = ad.score(inst, res.objective, res.feasible, reference) if res.verified else 0.0
         out.append(InstanceResult(
             instance=Path(path).name, seed=int(seed), objective=res.objective, verified=res.verified,

@@ -2,7 +2,8 @@
 
 Families (``FAMILIES``): weighted set cover, multi-dimensional knapsack (as minimisation),
 minimum weighted vertex cover, and an assignment family with equalities, ``~x`` literals and
-optional product terms. Each instance built from a planted feasible solution, so every instance
+optional product terms; sparse weighted set cover; weighted MaxSAT with relaxation
+variables. Each instance built from a planted feasible solution, so every instance
 is feasible. ``brute_force`` gives exact optima of small instances (for tests).
 """
 
@@ -76,12 +77,35 @@ def assignment(n: int, seed: int, products: bool = False) -> PBFormula:
                      name=f"assignment-{n}{'-prod' if products else ''}-s{seed}")
 
 
+def max_sat(n_vars: int, n_clauses: int, seed: int) -> PBFormula:
+    """Weighted MaxSAT as PBO: random 3-literal clauses, each with a relaxation variable.
+
+    Clause c is ``l1 + l2 + l3 + r_c >= 1``; ``min sum w_c r_c`` (weights 1-9). At five clauses
+    per variable (eight in FAMILIES) the formula is over-constrained, so the optimum pays for some clauses and a
+    local search has real choices (setting every ``r_c`` is always feasible)."""
+    rng = np.random.default_rng(seed)
+    cons = []
+    for c in range(n_clauses):
+        vs = rng.choice(n_vars, size=3, replace=False) + 1
+        signs = rng.random(3) < 0.5
+        lits = tuple((1, (int(v) if s else -int(v),)) for v, s in zip(vs, signs, strict=True))
+        cons.append(PBConstraint((*lits, (1, (n_vars + c + 1,))), ">=", 1))
+    weights = rng.integers(1, 10, size=n_clauses)
+    obj = tuple((int(w), (n_vars + c + 1,)) for c, w in enumerate(weights))
+    return PBFormula(n_vars=n_vars + n_clauses, constraints=tuple(cons), objective=obj,
+                     name=f"maxsat-{n_vars}x{n_clauses}-s{seed}")
+
+
 #: family name → generator(size, seed) with a sensible shape for that size.
 FAMILIES: dict[str, Callable[[int, int], PBFormula]] = {
     "setcover": lambda size, seed: set_cover(size, max(2, size // 2), seed),
     "knapsack": lambda size, seed: knapsack(size, 3, seed),
     "vertexcover": lambda size, seed: vertex_cover(size, seed, edge_prob=min(1.0, 4.0 / size)),
     "assignment": lambda size, seed: assignment(max(2, round(size ** 0.5)), seed, True),
+    # OR-library-like sparse cover: each element in about 3 of 2 * size sets (the dense
+    # "setcover" family is solved to the same value by almost any search)
+    "sparsecover": lambda size, seed: set_cover(size, 2 * size, seed, density=3.0 / (2 * size)),
+    "maxsat": lambda size, seed: max_sat(max(3, size // 9), size - max(3, size // 9), seed),
 }
 
 

@@ -212,6 +212,45 @@ def tree_of(source: str | None, hole: GPHole, pset: gp.PrimitiveSetTyped) -> gp.
     return parse_tree(hole.default, pset)
 
 
+def evaluate_tree(tree: gp.PrimitiveTree, pset: gp.PrimitiveSetTyped, args: dict[str, float]) -> Any:
+    """The tree's value (a tuple for a ``join``) at the given inputs, in plain Python."""
+    def ev(i: int) -> tuple[Any, int]:
+        nd = tree[i]
+        if isinstance(nd, gp.Primitive):
+            vals, j = [], i + 1
+            for _ in range(nd.arity):
+                v, j = ev(j)
+                vals.append(v)
+            return pset.context[nd.name](*vals), j
+        if nd.ret is Bool:
+            return True, i + 1
+        return (args[nd.value] if isinstance(nd.value, str) else nd.value), i + 1
+
+    return ev(0)[0]
+
+
+#: Input points at which two trees must agree to count as the same expression.
+_PROBES = ((0.0, 0.0, 0.0, 0.0), (1.0, 1.0, 1.0, 1.0), (0.5, 3.0, 17.0, 2000.0),
+           (7.0, 0.25, 1.0, 40.0), (123.0, 9.0, 0.0, 3.0), (2.5, 2500.0, 4.0, 0.1),
+           (-3.0, 11.0, 60.0, 7.0), (40.0, 1.5, 2.0, 1e4))
+
+
+def same_expression(a: gp.PrimitiveTree, b: gp.PrimitiveTree, pset: gp.PrimitiveSetTyped,
+                    inputs: tuple[str, ...]) -> bool:
+    """Whether two trees give the same values at fixed probe inputs (e.g. ``if_else(lt(0.5,
+    0.1), a, w)`` and ``w``): a behavioural clone of the default only re-measures seed noise."""
+    if str(a) == str(b):
+        return True
+    for probe in _PROBES:
+        args = {name: probe[k % len(probe)] * (1 + k // len(probe)) for k, name in enumerate(inputs)}
+        try:
+            if evaluate_tree(a, pset, args) != evaluate_tree(b, pset, args):
+                return False
+        except (ArithmeticError, ValueError):
+            return False
+    return True
+
+
 class GPProposer(Proposer):
     """Genetic programming over the expression holes of the requested slots."""
 
@@ -283,15 +322,27 @@ class GPProposer(Proposer):
                 return Proposal(sources, "tune", "retuned numeric constants")
             raise ProposalError(f"GP has no expression hole in slot(s) {', '.join(request.slots)}")
         out: dict[str, str] = {}
+        changed = False
         for k, slot in enumerate(slots):
+            hole, pset = self.holes[slot], self.psets[slot]
+            default = parse_tree(hole.default, pset)
+            fallback = None
             for attempt in range(20):
                 tree = seeded(request.seed * 31 + k * 1009 + attempt,
                               lambda rng, s=slot: self._vary(s, request, rng))
-                if self._limit_ok(tree):
-                    break
+                if not self._limit_ok(tree):
+                    continue
+                if not same_expression(tree, default, pset, hole.inputs):
+                    break  # the default again would only re-measure seed noise
+                fallback = tree
             else:
-                raise ProposalError(f"GP could not make a tree within height {self.config.max_height}")
+                if fallback is None:
+                    raise ProposalError(f"GP could not make a tree within height {self.config.max_height}")
+                tree = fallback
+            changed |= not same_expression(tree, default, pset, hole.inputs)
             out[slot] = render(self.holes[slot], tree)
+        if not changed:
+            raise ProposalError("GP produced only the default expression(s); nothing new to evaluate")
         idea = "; ".join(f"{s}: {o.splitlines()[0][len(TREE_COMMENT):]}" for s, o in out.items())
         return Proposal(out, request.operator, idea)
 
