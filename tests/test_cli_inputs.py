@@ -236,7 +236,7 @@ def test_a_failing_default_baseline_is_a_clear_error(tmp_path) -> None:
     from heurevo.solvers.problem import get_problem
 
     inst = get_problem("pbo").smoke_instance(tmp_path / "inst")
-    cfg = EvaluationConfig(budget_steps=10**12, timeout_s=0.5, workers=1, minibatch=1, full=False)
+    cfg = EvaluationConfig(budget_steps=10**9, timeout_s=0.5, workers=1, minibatch=1, full=False)
     ev = StagedEvaluator("pbo", {"train": [SplitInstance(inst.name, str(inst))]}, cfg, 0, tmp_path)
     try:
         with pytest.raises(BaselineError, match=r"default heuristic failed.*timeout_s = 0.5 s"):

@@ -24,7 +24,7 @@ def _config(tmp_path: Path, evaluation: str) -> Path:
 
 
 @pytest.mark.parametrize(("line", "key", "fragment"), [
-    ("timeout_s = inf", "timeout_s", "must be a finite number of seconds > 0, got inf"),
+    ("timeout_s = inf", "timeout_s", "expected a finite number, got inf"),
     ("timeout_s = nan", "timeout_s", "got nan"),
     ("timeout_s = 0.0", "timeout_s", "must be a finite number of seconds > 0, got 0.0"),
     ("timeout_s = -1.0", "timeout_s", "got -1.0"),

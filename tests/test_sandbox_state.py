@@ -63,14 +63,15 @@ def test_poisoned_arrays_and_classes_do_not_reach_the_next_candidate(pbo_split, 
         assert _fingerprint(after.instances) == _fingerprint(fresh.instances)
 
         # the same poison inside one process would have changed the victim's score
-        payload = ev._payload(victim, pbo_split, ev.baseline("train"))
+        pairs = [(i, 0) for i in pbo_split]  # replicate 0: the seeds the evaluation used
+        payload = ev._payload(victim, pairs, ev._references("train", 1))
         with ev.pool.lease() as worker:
             worker.call("sandbox_tasks:poison", None)
             shared = worker.call(f"{TASKS}:run_instances", payload, reply=list[InstanceResult])
         assert not shared.ok or [r.score for r in shared.value] != [r.score for r in fresh.instances]
         # and the slot's writes into obj_cost would have broken every later run in that process
         with ev.pool.lease() as worker:
-            worker.call(f"{TASKS}:run_instances", ev._payload(poisoner, pbo_split, {}),
+            worker.call(f"{TASKS}:run_instances", ev._payload(poisoner, pairs, {}),
                         reply=list[InstanceResult])
             later = worker.call(f"{TASKS}:run_instances", payload, reply=list[InstanceResult])
         assert not later.ok or _fingerprint(tuple(later.value)) != _fingerprint(fresh.instances)
@@ -93,7 +94,7 @@ def test_tsp_score_monkeypatch_does_not_reach_the_next_candidate(tmp_path, monke
         assert all(r.score <= 1.0 for r in after.instances)
         with ev.pool.lease() as worker:
             worker.call("sandbox_tasks:poison", None)
-            shared = worker.call(f"{TASKS}:run_instances", ev._payload(victim, split, {}),
+            shared = worker.call(f"{TASKS}:run_instances", ev._payload(victim, [(i, 0) for i in split], {}),
                                  reply=list[InstanceResult])
         assert shared.ok and shared.value[0].score == 1000.0  # the escape works within a process
     finally:

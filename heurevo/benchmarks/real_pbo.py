@@ -22,8 +22,9 @@ import re
 from pathlib import Path
 
 from heurevo.benchmarks.shared_data import shared_data_dir
-from heurevo.benchmarks.suites import SUFFIXES, SplitInstance, Suite
+from heurevo.benchmarks.suites import SplitInstance, Suite
 from heurevo.errors import ConfigError
+from heurevo.solvers.problem import problem_info
 
 ENV_VAR = "HEUREVO_PBO_REAL"
 STEPS_PER_VARIABLE = 20
@@ -104,7 +105,7 @@ def real_pbo_suite(half: str, folder: Path | None = None) -> Suite:
     folder = folder or real_pbo_folder()
     skip = _infeasible(folder)
     files = {p.name: p for p in folder.iterdir()
-             if p.suffix.lower() in SUFFIXES["pbo"] and p.name not in skip}
+             if p.suffix.lower() in problem_info("pbo").suffixes and p.name not in skip}
     if len(files) < 2:
         raise ConfigError(f"{folder}: need at least 2 instance files for a train/test split",
                           key="suite.name")

@@ -9,6 +9,7 @@ limits; the engine's process only reads the returned data and writes the solutio
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,15 @@ def solve_checked(path: str | Path, options: SolveOptions, *, trust: bool = Fals
     payload = {"path": str(p.resolve()), "steps": options.steps, "time_s": options.time_s,
                "seed": options.seed, "heuristics": str(Path(options.heuristics).resolve())}
     timeout = sandbox_timeout(options)
-    with SandboxPool(1, SandboxLimits(timeout_s=timeout, memory_mb=memory_mb)) as pool:
-        out = pool.run(TASK, payload, timeout)
+    problem = problem_for_suffix(p.suffix)
+    assert problem is not None  # slots_for_file found it
+    with tempfile.TemporaryDirectory(prefix="heurevo-solve-") as smoke_dir:
+        warm = ("heurevo.engine.tasks:warmup_solve",
+                {"problem": problem.name, "smoke_dir": smoke_dir, "instances": []})
+        reads = (smoke_dir, str(p.resolve().parent), str(Path(options.heuristics).resolve().parent))
+        with SandboxPool(1, SandboxLimits(timeout_s=timeout, memory_mb=memory_mb), warmup=warm,
+                         read_paths=reads) as pool:
+            out = pool.run(TASK, payload, timeout)
     if not out.ok:  # the last line of a worker's traceback is the exception itself
         reason = out.error.strip().splitlines()[-1] if out.error.strip() else "no reason given"
         raise SolverError(clip_text(f"{options.heuristics}: the sandboxed solve ended "

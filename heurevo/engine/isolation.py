@@ -162,7 +162,8 @@ def read_paths(extra: tuple[str, ...]) -> list[str]:
     paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path, *extra,
              "/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/local/lib",
              "/proc/self", "/sys/devices/system/cpu", "/dev/urandom"}
-    cache = os.environ.get("NUMBA_CACHE_DIR")
+    numba_config = sys.modules.get("numba.core.config")  # heurevo sets CACHE_DIR there
+    cache = os.environ.get("NUMBA_CACHE_DIR") or getattr(numba_config, "CACHE_DIR", "")
     if cache:
         paths.add(cache)
     return sorted(p for p in paths if p and os.path.exists(p))

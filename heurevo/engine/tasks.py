@@ -108,6 +108,19 @@ def warmup(payload: dict[str, Any]) -> float:
     return time.perf_counter() - t0
 
 
+def warmup_solve(payload: dict[str, Any]) -> float:
+    """:func:`warmup`, and the problem's own solve function imported: a sandboxed child cannot
+    import a module with cached kernels (it may not write Numba's cache), so the zygote does."""
+    from heurevo.registry import resolve
+    from heurevo.solvers.problem import problem_info
+
+    seconds = warmup(payload)
+    info = problem_info(payload["problem"])
+    if info.solve:
+        resolve(info.solve)
+    return seconds
+
+
 def prepare(payload: dict[str, Any]) -> Prepared:
     """Compile the candidate's slots and run their quick checks."""
     try:

@@ -145,6 +145,7 @@ def check_proposer_declaration(proposer: str, workdir: Path) -> None:
 
 def check_proposer_proposes(proposer: str, workdir: Path) -> None:
     """On every problem it can work on offline, each operator returns sources that pass the checks."""
+    from heurevo.engine.proposers.base import ProposalError
     from heurevo.engine.proposers.factory import make_proposer
     from heurevo.engine.run_config import BudgetConfig, RunConfig
     from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Member, Stage
@@ -166,15 +167,21 @@ def check_proposer_proposes(proposer: str, workdir: Path) -> None:
                     parent = Member(Candidate.new(problem, defaults, operator="default",
                                                   proposer="default"),
                                     EvaluationResult("p", EvalStatus.OK, Stage.FULL, fitness=1.0))
+                    made = 0
                     for i, (op, arity) in enumerate(prop.operators.items()):
                         req = ProposalRequest(problem, (slot_name,), op, (parent,) * arity,
                                               defaults, seed=17 + i, generation=0)
-                        out = prop.propose(req)
+                        try:
+                            out = prop.propose(req)
+                        except ProposalError:
+                            continue  # a refusal is allowed (e.g. crossover of two defaults)
+                        made += 1
                         tried += 1
                         for name, src in out.sources.items():
                             report = static_check(slots[name], src, filename=f"<{proposer} {op}>")
                             assert report.ok, f"{proposer} {op} on {problem}.{name}: {report.feedback()}"
                             compile_slot(slots[name], src)
+                    assert made, f"{proposer} refused every operator on {problem}.{slot_name}"
             finally:
                 prop.close()
     finally:

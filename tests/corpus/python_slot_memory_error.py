@@ -1,6 +1,7 @@
 # slot: tsp.heuristics
 # expect: memory
 # reason: memory
+# class: resource-abuse
 import numpy as np
 
 
