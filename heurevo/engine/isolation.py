@@ -210,8 +210,18 @@ def install_seccomp() -> str:
     return f"on ({len(DENIED_SYSCALLS) + 5} rules)"
 
 
+def numba_cache_read_only() -> None:
+    """A child never writes Numba's on-disk cache (Landlock forbids it): a kernel first compiled
+    in a child (a plug-in kernel specialised on new argument types, say) stays in that child's
+    memory instead of failing the evaluation with EACCES when Numba tries to save it."""
+    caching = sys.modules.get("numba.core.caching")
+    if caching is not None:
+        caching.Cache.save_overload = lambda self, sig, data: None
+
+
 def enter_child(policy: ChildPolicy, write_dir: str) -> dict[str, str]:
     """Install the per-child layers in order (seccomp last); returns each layer's status."""
+    numba_cache_read_only()
     steps: list[tuple[str, Callable[[], str]]] = [
         ("pdeathsig", set_pdeathsig), ("rlimits", lambda: set_rlimits(policy)),
         ("landlock", lambda: install_landlock(policy, write_dir)), ("seccomp", install_seccomp)]
