@@ -72,18 +72,24 @@ def solve_checked(path: str | Path, options: SolveOptions, *, trust: bool = Fals
     for f in (p, Path(options.heuristics)):
         if not f.is_file():
             raise SolverError(f"{f}: no such file")
+    text = Path(options.heuristics).read_bytes()
     check_heuristics_file(options.heuristics, slots_for_file(p))
-    payload = {"path": str(p.resolve()), "steps": options.steps, "time_s": options.time_s,
-               "seed": options.seed, "heuristics": str(Path(options.heuristics).resolve())}
+    if Path(options.heuristics).read_bytes() != text:
+        raise SolverError(f"{options.heuristics}: the file changed while it was being checked")
     timeout = sandbox_timeout(options)
     problem = problem_for_suffix(p.suffix)
     assert problem is not None  # slots_for_file found it
-    with tempfile.TemporaryDirectory(prefix="heurevo-solve-") as smoke_dir:
+    with tempfile.TemporaryDirectory(prefix="heurevo-solve-") as work:
+        # the child runs a copy of the checked bytes (the file may change after the checks) and
+        # may read only that copy and the instance's folder, not the heuristics file's folder
+        checked = Path(work) / "heuristics.py"
+        checked.write_bytes(text)
+        payload = {"path": str(p.resolve()), "steps": options.steps, "time_s": options.time_s,
+                   "seed": options.seed, "heuristics": str(checked)}
         warm = ("heurevo.engine.tasks:warmup_solve",
-                {"problem": problem.name, "smoke_dir": smoke_dir, "instances": []})
-        reads = (smoke_dir, str(p.resolve().parent), str(Path(options.heuristics).resolve().parent))
+                {"problem": problem.name, "smoke_dir": work, "instances": []})
         with SandboxPool(1, SandboxLimits(timeout_s=timeout, memory_mb=memory_mb), warmup=warm,
-                         read_paths=reads) as pool:
+                         read_paths=(work, str(p.resolve().parent))) as pool:
             out = pool.run(TASK, payload, timeout)
     if not out.ok:  # the last line of a worker's traceback is the exception itself
         reason = out.error.strip().splitlines()[-1] if out.error.strip() else "no reason given"
