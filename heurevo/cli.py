@@ -114,7 +114,7 @@ def bench_pbo(
     out: Annotated[Path | None, typer.Option("--out", help="Write the results as JSON here.")] = None,
 ) -> None:
     """PBO: flips/s and objective per instance vs NuPBO and reference solvers."""
-    from heurevo.benchmarks.bench_pbo import run_pbo_bench
+    from heurevo.bench.pbo import run_pbo_bench
 
     run_pbo_bench(data=data, steps=steps, time_s=time_s, seed=seed, pattern=pattern,
                   references=references, out=out, console=console, seeds=seeds)
@@ -132,7 +132,7 @@ def bench_tsp(
     out: Annotated[Path | None, typer.Option("--out", help="Write the results as JSON here.")] = None,
 ) -> None:
     """TSP: gap to optimum on TSPLIB and on the literature's TSP200 set, time per instance."""
-    from heurevo.benchmarks.bench_tsp import run_tsp_bench
+    from heurevo.bench.tsp import run_tsp_bench
 
     run_tsp_bench(data=data, time_per_100=time_per_100, seed=seed, pattern=pattern,
                   literature=literature, lkh=lkh, out=out, console=console, large=large)
@@ -149,7 +149,7 @@ def bench_pipeline(
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
 ) -> None:
     """Pipeline: overhead per candidate, candidates/min, speed vs EoH-style evaluation."""
-    from heurevo.benchmarks.bench_pipeline import run_pipeline_bench
+    from heurevo.bench.pipeline import run_pipeline_bench
 
     run_pipeline_bench(candidates=candidates, budget=steps, workers=workers,
                        tsp_instances=tsp_instances, tsp_iterations=tsp_iterations, seed=seed,
@@ -169,10 +169,10 @@ def bench_evolve(
     embedding: Annotated[str, typer.Option("--embedding", help="CIRE embedding back-end with --ablate: auto, minilm or tfidf.")] = "auto",
 ) -> None:
     """GP evolution vs the default on held-out instances per family (mean ± std, p); racing vs full."""
-    from heurevo.benchmarks.bench_evolve import run_evolve_bench
+    from heurevo.bench.evolve import run_evolve_bench
 
     if ablate:
-        from heurevo.benchmarks.bench_ablate import run_ablation
+        from heurevo.bench.evolve_ablate import run_ablation
 
         run_ablation(targets=[t.strip() for t in targets.split(",") if t.strip()],
                      components=[c.strip() for c in ablate.split(",") if c.strip()], seeds=seeds,

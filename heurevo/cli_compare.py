@@ -65,14 +65,14 @@ def _compare_run(run_dir: Path, suite: str | None, seeds: int, workers: int | No
     """
     import json
 
-    from heurevo.benchmarks.suites import build_suite
     from heurevo.config import load_toml
     from heurevo.engine.compare import compare, kept_default_summary
     from heurevo.engine.run_config import RunConfig
-    from heurevo.engine.session import CONFIG_FILE, run_best, suite_cache_dir
+    from heurevo.engine.session import CONFIG_FILE, run_best
     from heurevo.populations.export import export_source, is_default
     from heurevo.populations.lineage import NO_GAIN_VERDICT
     from heurevo.solvers.problem import problem_info
+    from heurevo.suites.catalog import build_suite, suite_cache_dir
 
     cand = run_best(run_dir)[0]
     config = load_toml(RunConfig, run_dir / CONFIG_FILE)
@@ -140,7 +140,7 @@ def demo_command(
     import dataclasses
     import sys
 
-    from heurevo.benchmarks.demo_settings import DEMO
+    from heurevo.bench.demo_settings import DEMO
     from heurevo.config import load_settings
     from heurevo.engine.run_config import RunConfig
     from heurevo.engine.session import STORE_FILE

@@ -79,10 +79,10 @@ def check_command(
 ) -> None:
     """Check a heuristic file and run a small sandboxed evaluation; exit 1 if rejected or failed."""
     from heurevo import limits
-    from heurevo.benchmarks.suites import SplitInstance
     from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
     from heurevo.populations.records import Candidate
     from heurevo.solvers.problem import get_problem
+    from heurevo.suites.catalog import SplitInstance
 
     if not file.is_file():
         raise HeurevoError(f"{file}: no such file")

@@ -28,7 +28,7 @@ FORMATS = ("table", "text", "md", "csv", "html", "json")
 
 def default_cache_path() -> Path:
     """The leaderboard's result cache (beside the generated suites)."""
-    from heurevo.engine.session import suite_cache_dir
+    from heurevo.suites.catalog import suite_cache_dir
 
     return suite_cache_dir().parent / "leaderboard.sqlite"
 
@@ -86,7 +86,7 @@ def leaderboard_command(
         unique_labels,
     )
     from heurevo.benchmarks.result_cache import ResultCache
-    from heurevo.benchmarks.user_suites import board_suite
+    from heurevo.suites.user import board_suite
 
     check_format(fmt)
     chosen = board_suite(suite, split)
@@ -125,7 +125,7 @@ def suites_command(
     fmt: Annotated[str, typer.Option("--format", help="table, text, md or csv.")] = "table",
 ) -> None:
     """List named suites (built-in and added) with sizes, splits and reference kinds."""
-    from heurevo.benchmarks.user_suites import list_suites
+    from heurevo.suites.user import list_suites
 
     rows = list_suites()
     if as_json or fmt == "json":
@@ -149,8 +149,8 @@ def suite_add_command(
     by: Annotated[str, typer.Option("--by", help="family (split within each family) or none.")] = "family",
 ) -> None:
     """Add a folder of instances as a named suite (stored in the settings folder)."""
-    from heurevo.benchmarks.user_suites import add_user_suite, settings_dir
     from heurevo.errors import ConfigError
+    from heurevo.suites.user import add_user_suite, settings_dir
 
     if by not in ("family", "none"):
         raise ConfigError(f"'{by}' is not family or none", key="--by")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from heurevo.benchmarks.shared_data import shared_data_dir
 from heurevo.populations.store import SQLiteStore
+from heurevo.suites.shared_data import shared_data_dir
 
 
 @pytest.fixture(scope="session")

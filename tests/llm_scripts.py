@@ -13,9 +13,15 @@ from typing import Any
 from llm_fake_server import Reply, error, ok
 
 from heurevo.engine.checks import static_check
-from heurevo.engine.controller import Member, ProposalRequest
 from heurevo.engine.llm import LLMClient, LLMConfig
-from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Stage
+from heurevo.populations.records import (
+    Candidate,
+    EvalStatus,
+    EvaluationResult,
+    Member,
+    ProposalRequest,
+    Stage,
+)
 from heurevo.solvers.slots import Slot
 
 DEFAULT = "def score(a, b):\n    return a + b\n"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from heurevo.benchmarks.suites import SplitInstance
 from heurevo.engine.checks import static_check
 from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
 from heurevo.populations.records import Candidate, EvalStatus
+from heurevo.suites.catalog import SplitInstance
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 HEADER = re.compile(r"# slot: (\w+)\.(\w+)\n# expect: (\w+)\n# reason: ?(.*)\n# class: ([\w-]+)\n")

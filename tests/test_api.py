@@ -48,7 +48,7 @@ def test_kernel_cache_goes_to_numba_config_not_the_environment() -> None:
 
 def test_heuristics_as_text_file_or_set_solve_alike(tmp_path: Path) -> None:
     import heurevo
-    from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
+    from heurevo.instances.generators.tsp import tsplib_text, uniform_points
 
     path = tmp_path / "u40.tsp"
     path.write_text(tsplib_text(uniform_points(40, 3), "u40"))

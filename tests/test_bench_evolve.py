@@ -7,7 +7,7 @@ import statistics
 import pytest
 from scipy import stats as sp
 
-from heurevo.benchmarks.bench_evolve import _family_figures, run_evolve_bench
+from heurevo.bench.evolve import _family_figures, run_evolve_bench
 
 
 def test_family_figures_pool_pairs_and_spread_over_seeds() -> None:

@@ -7,8 +7,8 @@ import json
 
 from rich.console import Console
 
-from heurevo.benchmarks.bench_pbo import median_objective, run_pbo_bench
-from heurevo.benchmarks.generators.pbo import write_suite
+from heurevo.bench.pbo import median_objective, run_pbo_bench
+from heurevo.instances.generators.pbo import write_suite
 
 
 def test_median_objective_ranks_missing_solutions_last() -> None:

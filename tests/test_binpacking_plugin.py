@@ -24,8 +24,8 @@ from heurevo.solvers.compile import compile_slot
 
 
 def test_discovered_through_entry_points() -> None:
-    from heurevo.benchmarks.suites import SUITES
     from heurevo.solvers.problem import PROBLEMS, get_problem, problem_for_suffix
+    from heurevo.suites.catalog import SUITES
 
     assert "binpacking" in PROBLEMS and problem_for_suffix(".bpp").name == "binpacking"
     assert {"binpacking-weibull-1k", "binpacking-weibull-5k-heldout"} <= set(SUITES.names())

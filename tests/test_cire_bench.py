@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from heurevo.benchmarks.bench_ablate import evaluations_to_reach, variants
+from heurevo.bench.evolve_ablate import evaluations_to_reach, variants
 from heurevo.errors import HeurevoError
 
 

@@ -13,15 +13,15 @@ import sys
 import numpy as np
 import pytest
 
-from heurevo.benchmarks.formats.opb import parse_pb, write_pb
-from heurevo.benchmarks.formats.optima import read_optima
-from heurevo.benchmarks.formats.tsplib import MAX_WEIGHT, parse_tsp
-from heurevo.benchmarks.generators.pbo import generate
 from heurevo.cli import run_cli
 from heurevo.config import from_mapping, load_toml
 from heurevo.engine.run_config import RunConfig
 from heurevo.engine.session import budgets_of
 from heurevo.errors import ConfigError, InstanceFormatError
+from heurevo.instances.formats.opb import parse_pb, write_pb
+from heurevo.instances.formats.optima import read_optima
+from heurevo.instances.formats.tsplib import MAX_WEIGHT, parse_tsp
+from heurevo.instances.generators.pbo import generate
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -230,10 +230,10 @@ def test_usage_errors_are_one_line_when_piped(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_a_failing_default_baseline_is_a_clear_error(tmp_path) -> None:
-    from heurevo.benchmarks.suites import SplitInstance
     from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
     from heurevo.errors import BaselineError
     from heurevo.solvers.problem import get_problem
+    from heurevo.suites.catalog import SplitInstance
 
     inst = get_problem("pbo").smoke_instance(tmp_path / "inst")
     cfg = EvaluationConfig(budget_steps=10**9, timeout_s=0.5, workers=1, minibatch=1, full=False)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from heurevo.config import from_mapping
-from heurevo.engine.controller import Controller, ControllerConfig, Member
+from heurevo.engine.controller import Controller, ControllerConfig
 from heurevo.errors import ConfigError
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
     EvaluationResult,
     InstanceResult,
+    Member,
     Stage,
 )
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from heurevo.benchmarks.demo_settings import DEMO, DemoSettings, demo_once
-from heurevo.benchmarks.suites import SUITES
+from heurevo.bench.demo_settings import DEMO, DemoSettings, demo_once
 from heurevo.solvers.problem import get_problem
+from heurevo.suites.catalog import SUITES
 
 
 @pytest.mark.parametrize("problem", ["pbo", "tsp"])
@@ -32,7 +32,7 @@ def test_one_demo_run_end_to_end(tmp_path: Path) -> None:
 
 
 def test_bench_evolve_targets_name_registered_suites() -> None:
-    from heurevo.benchmarks.bench_evolve import TARGETS
+    from heurevo.bench.evolve import TARGETS
 
     assert {"pbo-real", "pbo-vertexcover", "pbo-sparsecover", "pbo-maxsat",
             "tsp-clustered-500"} <= set(TARGETS)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
-from heurevo.benchmarks.suites import SplitInstance
+from heurevo.instances.generators.tsp import tsplib_text, uniform_points
+from heurevo.suites.catalog import SplitInstance
 
 ROOT = Path(__file__).resolve().parents[1]
 

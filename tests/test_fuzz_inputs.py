@@ -25,14 +25,14 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from heurevo.benchmarks.formats.opb import parse_pb, read_pb
-from heurevo.benchmarks.formats.optima import read_optima
-from heurevo.benchmarks.formats.tsplib import parse_tour, parse_tsp, read_tsp
 from heurevo.cli import run_cli
 from heurevo.config import Settings, from_mapping, load_settings, load_toml
 from heurevo.engine.run_config import RunConfig
 from heurevo.engine.run_lock import LOCK_FILE
 from heurevo.errors import HeurevoError
+from heurevo.instances.formats.opb import parse_pb, read_pb
+from heurevo.instances.formats.optima import read_optima
+from heurevo.instances.formats.tsplib import parse_tour, parse_tsp, read_tsp
 from heurevo.solvers.pbo.instance import build_instance
 from heurevo.solvers.tsp.instance import arrays_from_tsplib
 

@@ -6,10 +6,16 @@ import pytest
 from deap import gp
 
 from heurevo.engine.checks import static_check
-from heurevo.engine.controller import Member, ProposalRequest
 from heurevo.engine.proposers.base import ProposalError
 from heurevo.engine.proposers.gp import GPProposer, build_pset, parse_tree, render, tree_of
-from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Stage
+from heurevo.populations.records import (
+    Candidate,
+    EvalStatus,
+    EvaluationResult,
+    Member,
+    ProposalRequest,
+    Stage,
+)
 from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.problem import get_problem
 from heurevo.solvers.slots import GPHole, Slot

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import pytest
 
-from heurevo.engine.controller import Controller, ControllerConfig, ProposalRequest
+from heurevo.engine.controller import Controller, ControllerConfig
 from heurevo.engine.proposers.base import Proposal, Proposer
 from heurevo.engine.run import Budgets, RunLoop
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
@@ -29,6 +29,7 @@ from heurevo.populations.records import (
     EvalStatus,
     EvaluationResult,
     InstanceResult,
+    ProposalRequest,
     Stage,
 )
 

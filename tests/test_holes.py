@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from heurevo.benchmarks.generators.pbo import generate
 from heurevo.engine.checks import static_check
 from heurevo.engine.proposers.gp import build_pset, parse_tree, render
+from heurevo.instances.generators.pbo import generate
 from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.pbo.holes import HOLES as PBO_HOLES
 from heurevo.solvers.pbo.instance import build_instance

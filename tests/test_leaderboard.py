@@ -9,7 +9,6 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
 from heurevo.benchmarks.leaderboard import (
     BoardRun,
     BoardSpec,
@@ -21,11 +20,12 @@ from heurevo.benchmarks.leaderboard import (
     unique_labels,
 )
 from heurevo.benchmarks.result_cache import CacheKey, ResultCache, RunResult
-from heurevo.benchmarks.suites import SplitInstance
 from heurevo.benchmarks.tables import to_text
 from heurevo.cli import app
 from heurevo.errors import ConfigError
+from heurevo.instances.generators.tsp import tsplib_text, uniform_points
 from heurevo.solvers.problem import get_problem
+from heurevo.suites.catalog import SplitInstance
 
 
 def _tsp_instances(tmp_path, n: int) -> tuple[SplitInstance, ...]:

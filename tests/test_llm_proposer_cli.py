@@ -10,10 +10,10 @@ from heurevo.cli_engine import llm_override
 from heurevo.config import EndpointConfig, Settings
 from heurevo.doctor import endpoint_report
 from heurevo.engine.checks import static_check
-from heurevo.engine.controller import ProposalRequest
 from heurevo.engine.proposers.llm import LLMProposer
 from heurevo.engine.run_config import RunConfig
 from heurevo.errors import HeurevoError
+from heurevo.populations.records import ProposalRequest
 
 KEY = "sk-doctor-SECRET-77"
 

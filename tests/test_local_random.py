@@ -28,9 +28,15 @@ def test_seeded_leaves_the_global_rng_alone_and_repeats() -> None:
 
 
 def test_gp_proposals_are_deterministic_per_seed() -> None:
-    from heurevo.engine.controller import ProposalRequest
     from heurevo.engine.proposers.gp import GPProposer
-    from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Member, Stage
+    from heurevo.populations.records import (
+        Candidate,
+        EvalStatus,
+        EvaluationResult,
+        Member,
+        ProposalRequest,
+        Stage,
+    )
     from heurevo.solvers.problem import get_problem
 
     slots = get_problem("tsp").slots()

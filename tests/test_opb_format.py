@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heurevo.benchmarks.formats.opb import format_pb, parse_pb, read_pb, write_pb
-from heurevo.benchmarks.formats.pbmodel import RELOPS, PBConstraint, PBFormula
 from heurevo.errors import InstanceFormatError
+from heurevo.instances.formats.opb import format_pb, parse_pb, read_pb, write_pb
+from heurevo.instances.formats.pbmodel import RELOPS, PBConstraint, PBFormula
 from heurevo.solvers.pbo.instance import build_instance
 
 N = 6

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from heurevo.benchmarks.formats.opb import format_pb, read_pb
-from heurevo.benchmarks.generators.pbo import FAMILIES, brute_force, generate, write_suite
+from heurevo.instances.formats.opb import format_pb, read_pb
+from heurevo.instances.generators.pbo import FAMILIES, brute_force, generate, write_suite
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -29,7 +29,7 @@ def test_write_suite_reads_back(tmp_path: Path) -> None:
 
 
 def test_brute_force_matches_a_hand_count() -> None:
-    from heurevo.benchmarks.formats.opb import parse_pb
+    from heurevo.instances.formats.opb import parse_pb
     f = parse_pb("min: +3 x1 +2 x2 +2 x3 ;\n+1 x1 +1 x2 >= 1 ;\n+1 x1 +1 x3 >= 1 ;\n")
     assert brute_force(f) == 3
     assert brute_force(parse_pb("+1 x1 >= 1 ;\n+1 ~x1 >= 1 ;\n")) is None
@@ -37,7 +37,7 @@ def test_brute_force_matches_a_hand_count() -> None:
 
 
 def test_maxsat_relaxation_pays_exactly_the_violated_clauses() -> None:
-    from heurevo.benchmarks.generators.pbo import max_sat
+    from heurevo.instances.generators.pbo import max_sat
     f = max_sat(4, 12, 3)
     assert f.n_vars == 16 and len(f.constraints) == 12
     for k, c in enumerate(f.constraints):

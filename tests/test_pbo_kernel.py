@@ -9,8 +9,8 @@ import time
 import numpy as np
 import pytest
 
-from heurevo.benchmarks.formats.opb import parse_pb
-from heurevo.benchmarks.generators.pbo import generate
+from heurevo.instances.formats.opb import parse_pb
+from heurevo.instances.generators.pbo import generate
 from heurevo.solvers.pbo import kernel as K
 from heurevo.solvers.pbo.instance import PBOInstance, build_instance
 from heurevo.solvers.pbo.reference import scratch_state

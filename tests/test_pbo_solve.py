@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from heurevo.benchmarks.formats.opb import parse_pb, write_pb
-from heurevo.benchmarks.generators.pbo import assignment, brute_force, generate, knapsack
 from heurevo.errors import VerificationError
+from heurevo.instances.formats.opb import parse_pb, write_pb
+from heurevo.instances.generators.pbo import assignment, brute_force, generate, knapsack
 from heurevo.solvers.pbo.instance import build_instance
 from heurevo.solvers.pbo.solve import solve_file, solve_instance
 from heurevo.solvers.pbo.verify import check, evaluate

@@ -22,9 +22,9 @@ from heurevo.populations.records import (
     EvalStatus,
     EvaluationResult,
     InstanceResult,
+    LLMCall,
     Stage,
 )
-from heurevo.populations.store import LLMCall
 
 
 def test_performance_profile_matches_a_hand_computed_example() -> None:

@@ -11,11 +11,11 @@ import dataclasses
 
 import pytest
 
-from heurevo.benchmarks.suites import build_suite
 from heurevo.config import from_mapping
 from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator, pair_scores
 from heurevo.errors import ConfigError
 from heurevo.populations.records import Candidate
+from heurevo.suites.catalog import build_suite
 
 #: Objective units weigh nothing: the search only repairs constraints (clearly worse).
 BLIND = "def penalty_obj(weight, cost, avg_cost):\n    return 0.0 * weight\n"

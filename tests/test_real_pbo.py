@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from heurevo.benchmarks.formats.opb import write_pb
-from heurevo.benchmarks.generators.pbo import generate
-from heurevo.benchmarks.real_pbo import (
+from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
+from heurevo.errors import ConfigError
+from heurevo.instances.formats.opb import write_pb
+from heurevo.instances.generators.pbo import generate
+from heurevo.suites.catalog import SplitInstance, build_suite
+from heurevo.suites.real_pbo import (
     ENV_VAR,
     MAX_STEPS,
     MIN_STEPS,
@@ -19,9 +22,6 @@ from heurevo.benchmarks.real_pbo import (
     scaled_budget,
     split_by_family,
 )
-from heurevo.benchmarks.suites import SplitInstance, build_suite
-from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
-from heurevo.errors import ConfigError
 
 
 def test_family_is_the_file_name_prefix() -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 from sandbox_helpers import worker_env
 
-from heurevo.benchmarks.suites import SplitInstance, build_suite
 from heurevo.engine.evaluate import TASKS, EvaluationConfig, StagedEvaluator
-from heurevo.engine.session import suite_cache_dir
 from heurevo.populations.records import Candidate, InstanceResult
 from heurevo.solvers.problem import get_problem
+from heurevo.suites.catalog import SplitInstance, build_suite, suite_cache_dir
 
 POISON_INIT = '''def initialize_assignment(values, obj_var, obj_cost, obj_paid, rng):
     if values.size > 50:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
+from heurevo.instances.generators.tsp import tsplib_text, uniform_points
 
 ROOT = Path(__file__).resolve().parent.parent
 

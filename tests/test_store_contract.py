@@ -13,9 +13,10 @@ from heurevo.populations.records import (
     EvalStatus,
     EvaluationResult,
     InstanceResult,
+    LLMCall,
     Stage,
 )
-from heurevo.populations.store import LLMCall, MemoryStore, SQLiteStore, StoreError
+from heurevo.populations.store import MemoryStore, SQLiteStore, StoreError
 
 
 @pytest.fixture(params=["sqlite", "memory"])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from heurevo.benchmarks.suites import build_suite, split_suite
 from heurevo.errors import ConfigError
+from heurevo.suites.catalog import build_suite, split_suite
 
 
 def _files(folder: Path) -> dict[str, bytes]:

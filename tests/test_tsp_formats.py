@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from heurevo.benchmarks.formats.tsplib import (
+from heurevo.errors import InstanceFormatError
+from heurevo.instances.formats.tsplib import (
     format_tour,
     parse_tour,
     parse_tsp,
@@ -18,7 +19,6 @@ from heurevo.benchmarks.formats.tsplib import (
     tour_to_indices,
     write_tour,
 )
-from heurevo.errors import InstanceFormatError
 from heurevo.solvers.tsp import verify
 from heurevo.solvers.tsp.instance import arrays_from_tsplib
 

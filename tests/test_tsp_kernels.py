@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from heurevo.benchmarks.formats.tsplib import parse_tsp
 from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import SlotError, VerificationError
+from heurevo.instances.formats.tsplib import parse_tsp
 from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.rng import new_rng_state
 from heurevo.solvers.tsp import distance as D
@@ -274,7 +274,7 @@ def test_gls_ends_when_a_slot_keeps_penalising_the_same_edge(tmp_path) -> None:
     import subprocess
     import sys
 
-    from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
+    from heurevo.instances.generators.tsp import tsplib_text, uniform_points
 
     inst = tmp_path / "uniform500-s26.tsp"
     inst.write_text(tsplib_text(uniform_points(500, 26), "uniform500-s26"))

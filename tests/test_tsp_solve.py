@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from heurevo.benchmarks.formats.tsplib import parse_tsp, read_tour, tour_to_indices
-from heurevo.benchmarks.generators.tsp import (
+from heurevo.cli import app
+from heurevo.instances.formats.tsplib import parse_tsp, read_tour, tour_to_indices
+from heurevo.instances.generators.tsp import (
     LITERATURE_BUDGET,
     LITERATURE_REFERENCE,
     clustered_points,
@@ -17,7 +18,6 @@ from heurevo.benchmarks.generators.tsp import (
     tsplib_text,
     uniform_points,
 )
-from heurevo.cli import app
 from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.solve import SolveOptions, solve_file
 from heurevo.solvers.tsp import verify

@@ -7,9 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from heurevo.benchmarks.generators.pbo import write_suite
-from heurevo.benchmarks.suites import build_suite
-from heurevo.benchmarks.user_suites import (
+from heurevo.cli import app
+from heurevo.errors import ConfigError
+from heurevo.instances.generators.pbo import write_suite
+from heurevo.suites.catalog import build_suite
+from heurevo.suites.user import (
     board_suite,
     family,
     find_user_suite,
@@ -17,8 +19,6 @@ from heurevo.benchmarks.user_suites import (
     read_references,
     split_names,
 )
-from heurevo.cli import app
-from heurevo.errors import ConfigError
 
 
 @pytest.fixture

@@ -1,1 +1,1 @@
-"""Instances: file formats, generators, suites, reference values, benchmarks."""
+"""Benchmark maintainers' tools: leaderboards, result cache, tables, plots, run reports, ablations."""

@@ -131,7 +131,7 @@ def evolve_best(config: RunConfig, run_dir: Path) -> Candidate:
 def run_ablation(spec: AblationSpec, cache: ResultCache,
                  on_run: Callable[[str, int], None] | None = None) -> Leaderboard:
     """Evolve every variant with every seed, then the leaderboard of their bests (full first)."""
-    from heurevo.benchmarks.user_suites import board_suite
+    from heurevo.suites.user import board_suite
 
     if spec.seeds < 1:
         raise HeurevoError(f"--seeds must be >= 1, got {spec.seeds}")

@@ -30,13 +30,13 @@ from heurevo.benchmarks.result_cache import (
     file_hash,
     solver_fingerprint,
 )
-from heurevo.benchmarks.suites import SplitInstance
 from heurevo.benchmarks.tables import Column, TableData
 from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
 from heurevo.errors import ConfigError, HeurevoError
 from heurevo.populations.records import Candidate
 from heurevo.solvers.problem import get_problem, problem_info
 from heurevo.stats import mean_ci, paired_test
+from heurevo.suites.catalog import SplitInstance
 
 #: Objectives this close (relative) count as equal when deciding wins.
 WIN_TOLERANCE = 1e-9

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from heurevo.benchmarks.formats.pbmodel import PBFormula
+from heurevo.instances.formats.pbmodel import PBFormula
 from heurevo.solvers.pbo.verify import evaluate
 
 

@@ -193,11 +193,11 @@ def _verdict(board: Leaderboard | None, val_fitness: float | None) -> str:
 
 def build_report(run_dir: Path, options: ReportOptions, cache: ResultCache, work: Path) -> str:
     """The report of ``run_dir`` as one HTML page."""
-    from heurevo.benchmarks.suites import build_suite, split_suite
     from heurevo.config import load_toml
     from heurevo.engine.run_config import RunConfig
-    from heurevo.engine.session import CONFIG_FILE, STORE_FILE, open_run_store, suite_cache_dir
+    from heurevo.engine.session import CONFIG_FILE, STORE_FILE, open_run_store
     from heurevo.solvers.problem import get_problem
+    from heurevo.suites.catalog import build_suite, split_suite, suite_cache_dir
 
     config = load_toml(RunConfig, run_dir / CONFIG_FILE)
     defaults = {n: s.default_source for n, s in get_problem(config.problem).slots().items()}

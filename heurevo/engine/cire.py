@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from heurevo.engine.clustering import Clusterer, ClusteringConfig
-from heurevo.engine.controller import ProposalRequest
 from heurevo.engine.embeddings import EmbeddingConfig, EmbeddingIndex, make_embedder
 from heurevo.engine.notebook import Notebook, NotebookConfig
 from heurevo.engine.novelty import NoveltyConfig, NoveltyFilter
-from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Member, Stage
+from heurevo.populations.records import (
+    Candidate,
+    EvalStatus,
+    EvaluationResult,
+    Member,
+    ProposalRequest,
+    Stage,
+)
 from heurevo.populations.store import Store
 from heurevo.solvers.slots import Slot
 

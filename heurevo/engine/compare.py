@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from heurevo.benchmarks.suites import build_suite
 from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
 from heurevo.errors import HeurevoError
 from heurevo.populations.records import Candidate
 from heurevo.stats import MeanCI, PairedTest, mean_ci, paired_test
+from heurevo.suites.catalog import build_suite
 
 
 def instance_family(name: str) -> str:

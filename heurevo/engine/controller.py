@@ -34,7 +34,7 @@ from heurevo.engine.clustering import (
     heterogeneous_group,
     homogeneous_group,
 )
-from heurevo.populations.records import Member
+from heurevo.populations.records import Member, ProposalRequest
 
 OBJECTIVE_WEIGHTS = {"quality": 1.0, "time": -1.0, "length": -1.0}
 
@@ -74,26 +74,6 @@ class ControllerConfig:
             raise ValueError(f"generations_per_slot: must be >= 1, got {self.generations_per_slot}")
 
 
-@dataclass(frozen=True)
-class ProposalRequest:
-    """What the controller asks a proposer for: new code for ``slots`` by ``operator``."""
-
-    problem: str
-    slots: tuple[str, ...]
-    operator: str
-    parents: tuple[Member, ...]
-    base_sources: dict[str, str]
-    seed: int
-    generation: int
-    mode: Literal["exploit", "explore"] = "exploit"
-    #: CIRE: the members of one cluster (exploit) or one of each of several clusters (explore).
-    group: tuple[Member, ...] = ()
-    #: Distant references (lower ranks or other clusters) shown beside the parents.
-    references: tuple[Member, ...] = ()
-    #: Why the controller is in this mode ("stagnation", "convergence" or "").
-    reason: str = ""
-    #: Lessons from the mistake notebook, most relevant first.
-    notes: tuple[str, ...] = ()
 
 
 class _Wrapped:

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from heurevo import limits
-from heurevo.benchmarks.suites import SplitInstance
 from heurevo.engine.checks import static_check
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool, TaskOutcome
 from heurevo.engine.tasks import Prepared
@@ -43,6 +42,7 @@ from heurevo.populations.records import (
 )
 from heurevo.solvers.problem import get_problem, problem_info, solver_fingerprint
 from heurevo.stats import PairedTest, paired_on_keys
+from heurevo.suites.catalog import SplitInstance
 from heurevo.text import clip_text
 
 TASKS = "heurevo.engine.tasks"

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from heurevo.engine.controller import Member, ProposalRequest
 from heurevo.engine.llm.prompts import format_member, render, slot_context, system_prompt
 from heurevo.engine.notebook import family_of
 from heurevo.engine.proposers.base import Proposal
+from heurevo.populations.records import Member, ProposalRequest
 from heurevo.populations.store import Store
 from heurevo.solvers.slots import Slot
 

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from heurevo.engine.controller import Controller, Member, ProposalRequest
+from heurevo.engine.controller import Controller
 from heurevo.engine.evaluate import pair_scores
 from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.populations.lineage import NO_GAIN_VERDICT
@@ -33,6 +33,8 @@ from heurevo.populations.records import (
     CandidateState,
     EvalStatus,
     EvaluationResult,
+    Member,
+    ProposalRequest,
 )
 from heurevo.populations.store import Store
 from heurevo.stats import PairedTest, paired_on_keys

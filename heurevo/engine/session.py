@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from heurevo.benchmarks.suites import build_suite, split_suite
 from heurevo.config import dump_toml, load_toml
 from heurevo.engine.cire import CireParts, build_parts
 from heurevo.engine.controller import Controller
@@ -31,15 +29,12 @@ from heurevo.populations.lineage import best_candidate
 from heurevo.populations.records import Candidate, EvaluationResult
 from heurevo.populations.store import SQLiteStore, StoreError
 from heurevo.solvers.problem import get_problem
+from heurevo.suites.catalog import build_suite, split_suite, suite_cache_dir
 
 CONFIG_FILE = "config.toml"
 STORE_FILE = "run.sqlite"
 
 
-def suite_cache_dir() -> Path:
-    """Where generated suites are written (``$HEUREVO_CACHE`` or ~/.cache/heurevo)."""
-    base = os.environ.get("HEUREVO_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "heurevo")
-    return Path(base) / "suites"
 
 
 @dataclass

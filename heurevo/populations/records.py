@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 
 class CandidateState(StrEnum):
@@ -190,3 +190,41 @@ class Member:
             else:
                 raise ValueError(f"unknown objective '{name}'")
         return tuple(values)
+
+
+@dataclass(frozen=True)
+class ProposalRequest:
+    """What the controller asks a proposer for: new code for ``slots`` by ``operator``."""
+
+    problem: str
+    slots: tuple[str, ...]
+    operator: str
+    parents: tuple[Member, ...]
+    base_sources: dict[str, str]
+    seed: int
+    generation: int
+    mode: Literal["exploit", "explore"] = "exploit"
+    #: CIRE: the members of one cluster (exploit) or one of each of several clusters (explore).
+    group: tuple[Member, ...] = ()
+    #: Distant references (lower ranks or other clusters) shown beside the parents.
+    references: tuple[Member, ...] = ()
+    #: Why the controller is in this mode ("stagnation", "convergence" or "").
+    reason: str = ""
+    #: Lessons from the mistake notebook, most relevant first.
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LLMCall:
+    """One request/response exchanged with an LLM endpoint (keys never included)."""
+
+    seq: int
+    cache_key: str
+    model: str
+    request: dict[str, Any]
+    response: dict[str, Any] | None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    seconds: float = 0.0
+    error: str = ""

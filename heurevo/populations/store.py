@@ -25,6 +25,7 @@ from heurevo.populations.records import (
     EvalStatus,
     EvaluationResult,
     InstanceResult,
+    LLMCall,
     Stage,
 )
 from heurevo.text import clip_text
@@ -57,20 +58,6 @@ class Event:
     created: float = 0.0
 
 
-@dataclass(frozen=True)
-class LLMCall:
-    """One request/response exchanged with an LLM endpoint (keys never included)."""
-
-    seq: int
-    cache_key: str
-    model: str
-    request: dict[str, Any]
-    response: dict[str, Any] | None
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float = 0.0
-    seconds: float = 0.0
-    error: str = ""
 
 
 class Store(ABC):

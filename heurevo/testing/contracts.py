@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from heurevo.benchmarks.suites import SUITES, build_suite
 from heurevo.engine.checks import static_check
-from heurevo.engine.controller import ControllerConfig, ProposalRequest
+from heurevo.engine.controller import ControllerConfig
 from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import HeurevoError
+from heurevo.populations.records import ProposalRequest
 from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.problem import PROBLEMS, ProblemAdapter, get_problem, problem_info
+from heurevo.suites.catalog import SUITES, build_suite
 
 #: The step budget of contract runs (small: the checks are about behaviour, not quality).
 CONTRACT_STEPS = 200

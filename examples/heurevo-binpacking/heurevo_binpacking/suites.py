@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from heurevo.benchmarks.suites import SuiteBuilder, generated_suite
+from heurevo.suites.catalog import SuiteBuilder, generated_suite
 from heurevo_binpacking.instance import (
     OR_CAPACITY,
     WEIBULL_CAPACITY,

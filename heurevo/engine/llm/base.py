@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from heurevo.engine.llm.config import LLMConfig
-from heurevo.populations.store import LLMCall
+from heurevo.populations.records import LLMCall
 
 #: A chat message as the OpenAI protocol has it: {"role": ..., "content": ...}.
 Message = Mapping[str, str]

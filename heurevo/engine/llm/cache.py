@@ -6,7 +6,8 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 
-from heurevo.populations.store import LLMCall, Store
+from heurevo.populations.records import LLMCall
+from heurevo.populations.store import Store
 
 
 class ResponseCache:

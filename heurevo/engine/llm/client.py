@@ -35,7 +35,7 @@ from heurevo.engine.llm.cache import ResponseCache
 from heurevo.engine.llm.config import LLMConfig
 from heurevo.engine.llm.errors import LLMError, LLMRequestError, LLMUnavailable
 from heurevo.errors import ConfigError
-from heurevo.populations.store import LLMCall
+from heurevo.populations.records import LLMCall
 
 #: Placeholder key for servers that need none (vLLM, Ollama, llama.cpp); the SDK insists on one.
 NO_KEY = "no-key"

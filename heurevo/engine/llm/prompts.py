@@ -12,8 +12,7 @@ import functools
 import string
 from importlib import resources
 
-from heurevo.engine.controller import Member
-from heurevo.populations.records import EvaluationResult
+from heurevo.populations.records import EvaluationResult, Member
 from heurevo.solvers.slots import Slot
 
 #: Operator → template of the EoH-style code-writing prompts.

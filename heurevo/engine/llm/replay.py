@@ -10,7 +10,8 @@ from heurevo.engine.llm.cache import ResponseCache
 from heurevo.engine.llm.client import answer_recorded
 from heurevo.engine.llm.config import LLMConfig
 from heurevo.engine.llm.errors import ReplayMiss
-from heurevo.populations.store import LLMCall, Store
+from heurevo.populations.records import LLMCall
+from heurevo.populations.store import Store
 
 
 class ReplayClient:

@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from heurevo.engine.controller import Member, ProposalRequest
 from heurevo.engine.llm.prompts import (
     FITNESS_NOTE,
     format_result,
@@ -41,7 +40,7 @@ from heurevo.engine.proposers.llm import (
     source_of,
     target_slot,
 )
-from heurevo.populations.records import Candidate, EvaluationResult
+from heurevo.populations.records import Candidate, EvaluationResult, Member, ProposalRequest
 from heurevo.populations.store import Store
 from heurevo.solvers.slots import Slot
 

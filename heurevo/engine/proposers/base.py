@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from heurevo.engine.controller import ControllerConfig, ProposalRequest
-from heurevo.populations.records import Candidate, EvaluationResult
+from heurevo.engine.controller import ControllerConfig
+from heurevo.populations.records import Candidate, EvaluationResult, ProposalRequest
 from heurevo.registry import Registry
 from heurevo.solvers.slots import Slot
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from heurevo.engine.proposers.base import Proposer, proposer_class
 from heurevo.engine.run_config import RunConfig
 from heurevo.errors import ConfigError
-from heurevo.populations.store import LLMCall, SQLiteStore, Store
+from heurevo.populations.records import LLMCall
+from heurevo.populations.store import SQLiteStore, Store
 from heurevo.solvers.slots import Slot
 
 if TYPE_CHECKING:

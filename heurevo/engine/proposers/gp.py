@@ -23,9 +23,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from deap import gp
 
-from heurevo.engine.controller import ProposalRequest, seeded
+from heurevo.engine.controller import seeded
 from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.engine.proposers.tuning import TuningConfig, step_factor, tune_constants
+from heurevo.populations.records import ProposalRequest
 from heurevo.solvers.slots import GPHole, Slot
 
 if TYPE_CHECKING:

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from heurevo.engine.checks import static_check
-from heurevo.engine.controller import Member, ProposalRequest
 from heurevo.engine.llm import (
     BudgetExhausted,
     ChatResult,
@@ -39,7 +38,7 @@ from heurevo.engine.llm.prompts import (
 )
 from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.engine.reflection import Refiner, lessons
-from heurevo.populations.records import Candidate, EvaluationResult
+from heurevo.populations.records import Candidate, EvaluationResult, Member, ProposalRequest
 from heurevo.populations.store import Store
 from heurevo.solvers.slots import Slot
 

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from heurevo.benchmarks.formats.opb import read_pb, write_pb
-from heurevo.benchmarks.generators.pbo import generate
+from heurevo.instances.formats.opb import read_pb, write_pb
+from heurevo.instances.generators.pbo import generate
 from heurevo.solvers.pbo.holes import HOLES
 from heurevo.solvers.pbo.instance import PBOInstance, build_instance
 from heurevo.solvers.pbo.search import default_functions, search

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heurevo.benchmarks.formats.pbmodel import PBFormula, Term
 from heurevo.errors import InstanceFormatError
+from heurevo.instances.formats.pbmodel import PBFormula, Term
 from heurevo.solvers.pbo.cxxsort import cxx_sort_order
 
 #: Largest magnitude any coefficient sum may reach (headroom below 2**63 for the kernel's sums).

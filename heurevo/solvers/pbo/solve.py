@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from heurevo.benchmarks.formats.opb import read_pb
-from heurevo.benchmarks.formats.optima import read_optima
 from heurevo.errors import InstanceFormatError
+from heurevo.instances.formats.opb import read_pb
+from heurevo.instances.formats.optima import read_optima
 from heurevo.solvers.compile import load_heuristics_file
 from heurevo.solvers.pbo.instance import PBOInstance, build_instance
 from heurevo.solvers.pbo.search import SearchResult, functions_for, search

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from heurevo.benchmarks.formats.pbmodel import PBFormula, Term
 from heurevo.errors import VerificationError
+from heurevo.instances.formats.pbmodel import PBFormula, Term
 
 _SAFE = 2**62
 

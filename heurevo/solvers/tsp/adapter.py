@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from heurevo.benchmarks.formats.tsplib import TsplibInstance, read_tsp
-from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
+from heurevo.instances.formats.tsplib import TsplibInstance, read_tsp
+from heurevo.instances.generators.tsp import tsplib_text, uniform_points
 from heurevo.solvers.problem import ProblemAdapter, RunOutput
 from heurevo.solvers.slots import Slot
 from heurevo.solvers.tsp import verify

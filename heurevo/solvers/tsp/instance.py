@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 from sklearn.neighbors import KDTree
 
-from heurevo.benchmarks.formats.tsplib import TsplibInstance
+from heurevo.instances.formats.tsplib import TsplibInstance
 from heurevo.solvers.tsp import distance as D
 
 MATRIX_LIMIT = 2500

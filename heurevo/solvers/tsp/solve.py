@@ -17,15 +17,15 @@ from typing import Any
 
 import numpy as np
 
-from heurevo.benchmarks.formats.optima import read_optima
-from heurevo.benchmarks.formats.tsplib import (
+from heurevo.errors import InstanceFormatError, SlotError, SolverError, VerificationError
+from heurevo.instances.formats.optima import read_optima
+from heurevo.instances.formats.tsplib import (
     TsplibInstance,
     read_tour,
     read_tsp,
     tour_to_indices,
     write_tour,
 )
-from heurevo.errors import InstanceFormatError, SlotError, SolverError, VerificationError
 from heurevo.solvers.compile import compile_slot, compile_slots, load_heuristics_file
 from heurevo.solvers.rng import new_rng_state
 from heurevo.solvers.solve import SolveOptions, SolveOutcome

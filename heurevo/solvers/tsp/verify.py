@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from heurevo.benchmarks.formats.tsplib import TsplibInstance
 from heurevo.errors import VerificationError
+from heurevo.instances.formats.tsplib import TsplibInstance
 
 _PI = 3.141592
 _RRR = 6378.388

@@ -2,7 +2,7 @@
 
 TSPLIB (the shared data, skipped when absent): greedy start, guided local search for
 ``time_per_100`` seconds per 100 cities, gap to the known optimum. Literature: the 64 TSP200
-test instances (:mod:`heurevo.benchmarks.generators.tsp`), nearest-neighbour start from city
+test instances (:mod:`heurevo.instances.generators.tsp`), nearest-neighbour start from city
 0 as in the papers, the default (plain distance) guide and the papers' iteration budget (800
 iterations x 40 perturbation steps for TSP200); gap of the mean length to the published LKH
 reference mean. With ``elkai`` importable an LKH column is added (benchmarks only: elkai's
@@ -21,14 +21,13 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from heurevo.benchmarks.formats.tsplib import read_tsp
-from heurevo.benchmarks.generators.tsp import (
+from heurevo.instances.formats.tsplib import read_tsp
+from heurevo.instances.generators.tsp import (
     LITERATURE_BUDGET,
     LITERATURE_REFERENCE,
     LITERATURE_TSP200_GAPS,
     literature_set,
 )
-from heurevo.benchmarks.shared_data import shared_data_dir
 from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.tsp import verify
 from heurevo.solvers.tsp.construct import greedy_construct
@@ -37,6 +36,7 @@ from heurevo.solvers.tsp.instance import arrays_from_points, arrays_from_tsplib
 from heurevo.solvers.tsp.local_search import improve
 from heurevo.solvers.tsp.slots import SELECT_NEXT_NODE
 from heurevo.solvers.tsp.solve import default_penalize, known_optimum, start_tour
+from heurevo.suites.shared_data import shared_data_dir
 
 #: the papers' TSP200 test budget: 800 iterations of 40 perturbation steps (slot calls)
 LIT_PERTURBATION_MOVES, LIT_ITERATIONS = LITERATURE_BUDGET[200]

@@ -14,8 +14,8 @@ import io
 import re
 from pathlib import Path
 
-from heurevo.benchmarks.formats.text import read_text
 from heurevo.errors import InstanceFormatError
+from heurevo.instances.formats.text import read_text
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 #: Cells that say there is no optimum to compare with (the instance has no solution).

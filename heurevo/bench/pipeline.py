@@ -25,16 +25,22 @@ from numba import njit
 from rich.console import Console
 from rich.table import Table
 
-from heurevo.benchmarks.formats.tsplib import read_tsp
-from heurevo.benchmarks.generators.tsp import tsplib_text, uniform_points
-from heurevo.benchmarks.suites import SplitInstance, build_suite
-from heurevo.engine.controller import Member, ProposalRequest
 from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
 from heurevo.engine.proposers.gp import GPProposer
-from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Stage
+from heurevo.instances.formats.tsplib import read_tsp
+from heurevo.instances.generators.tsp import tsplib_text, uniform_points
+from heurevo.populations.records import (
+    Candidate,
+    EvalStatus,
+    EvaluationResult,
+    Member,
+    ProposalRequest,
+    Stage,
+)
 from heurevo.solvers.problem import get_problem
 from heurevo.solvers.tsp import verify
 from heurevo.solvers.tsp.instance import arrays_from_tsplib
+from heurevo.suites.catalog import SplitInstance, build_suite
 
 
 def eoh_update_edge_distance(edge_distance: np.ndarray, local_opt_tour: np.ndarray,
@@ -219,7 +225,7 @@ def run_pipeline_bench(*, candidates: int = 30, budget: int = 20_000, workers: i
                        tsp_cities: int = 200, tsp_instances: int = 4, tsp_iterations: int = 1000,
                        seed: int = 1, out: Path | None = None, console: Console | None = None) -> dict[str, Any]:
     """Run the three measurements and print them; returns the figures (also as JSON to ``out``)."""
-    from heurevo.engine.session import suite_cache_dir
+    from heurevo.suites.catalog import suite_cache_dir
 
     console = console or Console()
     suite = list(build_suite("pbo-mixed-small", "pbo", suite_cache_dir()).instances)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from heurevo.benchmarks.formats.text import read_text
 from heurevo.errors import InstanceFormatError
+from heurevo.instances.formats.text import read_text
 
 COORD_TYPES = {"EUC_2D": 2, "CEIL_2D": 2, "ATT": 2, "GEO": 2, "MAN_2D": 2, "MAX_2D": 2, "EUC_3D": 3}
 EXPLICIT_FORMATS = (

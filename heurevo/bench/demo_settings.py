@@ -7,7 +7,7 @@ not reach the same value on every seed at that step budget, so a better heuristi
 slots whose holes reach it. :func:`check_demo` repeats the demo for several seeds: evolve, then
 default vs the reported best on the held-out suite, with a paired Wilcoxon test over instances
 × held-out seeds and the mean score per family. Run it as
-``python -m heurevo.benchmarks.demo_settings pbo --seeds 5``.
+``python -m heurevo.bench.demo_settings pbo --seeds 5``.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from heurevo.benchmarks.suites import build_suite
 from heurevo.engine.compare import compare, kept_default_summary
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
-from heurevo.engine.session import execute, prepare_run, suite_cache_dir
+from heurevo.engine.session import execute, prepare_run
 from heurevo.populations.export import is_default
 from heurevo.populations.lineage import NO_GAIN_VERDICT, best_candidate
 from heurevo.solvers.problem import get_problem
 from heurevo.stats import mean_ci
+from heurevo.suites.catalog import build_suite, suite_cache_dir
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ a folder of instance files. :func:`split_suite` makes the deterministic train/va
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import tempfile
@@ -17,6 +18,12 @@ from pathlib import Path
 from heurevo.errors import ConfigError
 from heurevo.registry import Registry
 from heurevo.solvers.problem import problem_info
+
+
+def suite_cache_dir() -> Path:
+    """Where generated suites are written (``$HEUREVO_CACHE`` or ~/.cache/heurevo)."""
+    base = os.environ.get("HEUREVO_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "heurevo")
+    return Path(base) / "suites"
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,7 @@ def build_suite(name: str, problem: str, cache_dir: Path) -> Suite:
     folder = Path(name).expanduser()
     if folder.is_dir():
         return suite_from_folder(folder, problem)
-    from heurevo.benchmarks.user_suites import find_user_suite
+    from heurevo.suites.user import find_user_suite
 
     user = find_user_suite(name)  # suites added with `heurevo suite add` come first
     if user is None and name not in SUITES:
@@ -114,7 +121,7 @@ def _generated(problem: str, folder: Path, make: Callable[[Path], object], spec:
 
 def _pbo_suite(families: list[str], sizes: list[int], seeds: list[int]) -> SuiteBuilder:
     def make(folder: Path) -> list[Path]:
-        from heurevo.benchmarks.generators.pbo import write_suite
+        from heurevo.instances.generators.pbo import write_suite
 
         return write_suite(folder, families, sizes, seeds)
 
@@ -141,7 +148,7 @@ SUITES.register("pbo-tiny", _pbo_suite(["setcover", "vertexcover"], [20], [1, 2]
 
 def _tsp_suite(n: int, seeds: list[int], clustered: bool = False) -> SuiteBuilder:
     def make(f: Path) -> list[Path]:
-        from heurevo.benchmarks.generators.tsp import clustered_points, tsplib_text, uniform_points
+        from heurevo.instances.generators.tsp import clustered_points, tsplib_text, uniform_points
 
         paths = []
         for seed in seeds:
@@ -170,7 +177,7 @@ SUITES.register("tsp-tiny", _tsp_suite(30, [1, 2, 3]), "3 uniform 30-city instan
 
 def _real_pbo(half: str) -> SuiteBuilder:
     def build(folder: Path) -> Suite:
-        from heurevo.benchmarks.real_pbo import real_pbo_suite
+        from heurevo.suites.real_pbo import real_pbo_suite
 
         return real_pbo_suite(half)
     return build

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from heurevo.benchmarks.formats.opb import write_pb
-from heurevo.benchmarks.formats.pbmodel import PBConstraint, PBFormula, Term
+from heurevo.instances.formats.opb import write_pb
+from heurevo.instances.formats.pbmodel import PBConstraint, PBFormula, Term
 
 
 def set_cover(n_elements: int, n_sets: int, seed: int, density: float = 0.2) -> PBFormula:

@@ -15,9 +15,9 @@ import io
 import re
 from pathlib import Path
 
-from heurevo.benchmarks.formats.pbmodel import PBConstraint, PBFormula, Term
-from heurevo.benchmarks.formats.text import read_text
 from heurevo.errors import InstanceFormatError
+from heurevo.instances.formats.pbmodel import PBConstraint, PBFormula, Term
+from heurevo.instances.formats.text import read_text
 
 _TOKEN = re.compile(
     r"([+-]?\d+)"                      # 1 integer

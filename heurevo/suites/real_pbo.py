@@ -21,10 +21,10 @@ import random
 import re
 from pathlib import Path
 
-from heurevo.benchmarks.shared_data import shared_data_dir
-from heurevo.benchmarks.suites import SplitInstance, Suite
 from heurevo.errors import ConfigError
 from heurevo.solvers.problem import problem_info
+from heurevo.suites.catalog import SplitInstance, Suite
+from heurevo.suites.shared_data import shared_data_dir
 
 ENV_VAR = "HEUREVO_PBO_REAL"
 STEPS_PER_VARIABLE = 20
@@ -55,7 +55,7 @@ def n_variables(path: Path) -> int:
         m = _HEADER.search(fh.readline())
     if m:
         return int(m.group(1))
-    from heurevo.benchmarks.formats.opb import read_pb
+    from heurevo.instances.formats.opb import read_pb
 
     return read_pb(path).n_vars
 

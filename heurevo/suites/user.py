@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from heurevo.benchmarks.suites import SplitInstance, Suite
 from heurevo.errors import ConfigError
+from heurevo.suites.catalog import SplitInstance, Suite
 
 SPLITS = ("train", "validation", "test")
 #: CSV columns naming the instance, and holding its reference objective, in the order tried.
@@ -171,7 +171,7 @@ def split_names(names: list[str], ratio: tuple[int, ...], by: GroupBy) -> dict[s
 def add_user_suite(name: str, folder: Path, refs: Path | None = None, ratio: str = "1:1",
                    by: GroupBy = "family") -> UserSuite:
     """Record ``folder`` as suite ``name`` (replacing an earlier one of that name)."""
-    from heurevo.benchmarks.suites import SUITES, suite_from_folder
+    from heurevo.suites.catalog import SUITES, suite_from_folder
 
     if name in SUITES:
         raise ConfigError(f"'{name}' is a built-in suite; choose another name", key="NAME")
@@ -226,8 +226,7 @@ class BoardSuite:
 
 def board_suite(name: str, split: str | None = None) -> BoardSuite:
     """A user suite, a folder of instance files, or a built-in suite (generated if needed)."""
-    from heurevo.benchmarks.suites import SUITES, suite_from_folder
-    from heurevo.engine.session import suite_cache_dir
+    from heurevo.suites.catalog import SUITES, suite_cache_dir, suite_from_folder
 
     user = find_user_suite(name)
     if user is not None:
@@ -262,8 +261,7 @@ class SuiteRow:
 
 def list_suites() -> list[SuiteRow]:
     """Built-in suites (from the registry; generated into the cache if needed), then user suites."""
-    from heurevo.benchmarks.suites import SUITES
-    from heurevo.engine.session import suite_cache_dir
+    from heurevo.suites.catalog import SUITES, suite_cache_dir
 
     rows = []
     for entry in SUITES.entries():

@@ -22,7 +22,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from heurevo.benchmarks.bench_evolve import TARGETS, _evolve_once
+from heurevo.bench.evolve import TARGETS, _evolve_once
 from heurevo.engine.cire import COMPONENTS, CireConfig
 from heurevo.engine.clustering import ClusteringConfig
 from heurevo.engine.embeddings import EmbeddingConfig

@@ -26,15 +26,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from heurevo.benchmarks.cire_figures import cire_figures
-from heurevo.benchmarks.suites import build_suite
+from heurevo.bench.cire_figures import cire_figures
 from heurevo.engine.cire import CireConfig
 from heurevo.engine.compare import compare, instance_family
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
-from heurevo.engine.session import execute, prepare_run, suite_cache_dir
+from heurevo.engine.session import execute, prepare_run
 from heurevo.populations.export import is_default
 from heurevo.populations.lineage import best_candidate
 from heurevo.stats import paired_test
+from heurevo.suites.catalog import build_suite, suite_cache_dir
 
 
 @dataclass(frozen=True)

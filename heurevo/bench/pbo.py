@@ -23,10 +23,10 @@ from rich.console import Console
 from rich.progress import Progress
 
 from heurevo.benchmarks import pbo_references as refs
-from heurevo.benchmarks.formats.opb import read_pb
-from heurevo.benchmarks.shared_data import shared_data_dir
 from heurevo.benchmarks.tables import Column, TableData, print_table
+from heurevo.instances.formats.opb import read_pb
 from heurevo.solvers.solve import SolveOptions
+from heurevo.suites.shared_data import shared_data_dir
 
 
 def _read_csv(path: Path, key: str = "file") -> dict[str, dict[str, str]]:

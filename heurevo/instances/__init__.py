@@ -1,0 +1,1 @@
+"""Instance file formats (OPB/WBO, TSPLIB, optima) and instance generators: the bottom layer."""
