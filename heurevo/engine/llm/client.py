@@ -5,7 +5,7 @@ One :class:`LLMClient` serves many threads: a semaphore bounds the requests in f
 failures (429, 5xx, timeouts, connection errors, unreadable bodies) are retried with exponential
 backoff and full jitter, honouring ``Retry-After``. Refusals (400, 401, 403, 404...) fail at
 once. Every call that reached the network is recorded as one
-:class:`~heurevo.populations.store.LLMCall`: on success ``response`` holds the text,
+:class:`~heurevo.populations.records.LLMCall`: on success ``response`` holds the text,
 finish reason and attempts; on failure ``error`` holds the message and ``response`` the error
 type, HTTP status and attempts. The API key never appears in a record or an error message.
 """
