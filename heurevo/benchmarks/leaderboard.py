@@ -1,9 +1,10 @@
 """Leaderboards: several heuristic sets on every instance and seed of a suite, through the sandbox.
 
-Every entry (the default heuristics, a run's reported best, a heuristics file) runs each instance
-with each run seed in sandboxed workers under the same step budget, and every solution is
-verified independently (:class:`~heurevo.engine.evaluate.StagedEvaluator`). Runs are cached by
-content (:mod:`heurevo.benchmarks.result_cache`), so adding an entry runs only that entry.
+Every entry (the default heuristics, a run's reported best, a heuristics file, or an external
+reference solver) runs each instance with each run seed under the same budget (steps, or wall
+seconds with ``time_s``), our kernels in sandboxed workers, and every solution is verified
+independently (:mod:`heurevo.benchmarks.board_runners`). Runs are cached by content
+(:mod:`heurevo.benchmarks.result_cache`), so adding an entry runs only that entry.
 
 Per entry the board reports the mean gap to the reference (the suite's reference value, else the
 best objective any entry found) ± its standard deviation, AutoPBO's ``avg_score`` (the problem's
@@ -21,7 +22,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from heurevo.benchmarks.reference_solvers import ReferenceSolver, reference_solver
+from heurevo.benchmarks.reference_solvers import (
+    REFERENCE_SOLVERS,
+    ReferenceSolver,
+    reference_solver,
+)
 from heurevo.benchmarks.result_cache import (
     CacheKey,
     ResultCache,
@@ -191,14 +196,9 @@ def resolve_entry(spec: str, problem: str) -> Entry:
         sources = {n: s.default_source for n, s in slots.items()}
         sources.update(load_heuristics_file(str(path), slots))
         return Entry(path.stem, (Candidate.new(problem, sources, operator="file", proposer="file"),))
-    raise ConfigError(f"'{spec}' is neither 'default', a reference solver ({', '.join(_refs())}), "
-                      "a run folder nor a .py heuristics file", key="--entry")
-
-
-def _refs() -> list[str]:
-    from heurevo.benchmarks.reference_solvers import REFERENCE_SOLVERS
-
-    return REFERENCE_SOLVERS.names()
+    raise ConfigError(f"'{spec}' is neither 'default', a reference solver "
+                      f"({', '.join(REFERENCE_SOLVERS.names())}), a run folder nor a .py heuristics file",
+                      key="--entry")
 
 
 def unique_labels(entries: Sequence[Entry]) -> tuple[Entry, ...]:
