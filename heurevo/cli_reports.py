@@ -62,9 +62,11 @@ def progress_bar(description: str) -> Progress:
 
 def leaderboard_command(
     suite: Annotated[str, typer.Option("--suite", help="Suite name (`heurevo suites`) or a folder of instance files.")],
-    entry: Annotated[list[str], typer.Option("--entry", help="default, a run folder (its best) or a heuristics .py file; repeat. The first is the one the others are tested against.")],
+    entry: Annotated[list[str], typer.Option("--entry", help="default, a run folder (its best), a heuristics .py file, or a reference solver: cpsat, scip, nupbo:PATH (PBO), lkh (TSP); repeat. The first is the one the others are tested against.")],
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Run seeds per instance (1, 2, ...).")] = 5,
     steps: Annotated[int, typer.Option("--steps", min=0, help="Step budget per run (0: the problem's default).")] = 0,
+    time_s: Annotated[float | None, typer.Option("--time", help="Wall seconds per run instead of steps (not reproducible across machines).")] = None,
+    ref_time_s: Annotated[float | None, typer.Option("--ref-time", help="Seconds per run of the reference solvers (default: --time, else 10).")] = None,
     split: Annotated[str | None, typer.Option("--split", help="Only this split of a user suite: train, validation or test.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, text, md, csv, html or json.")] = "table",
     per_instance: Annotated[bool, typer.Option("--per-instance", help="Also the mean objective of every entry per instance.")] = False,
@@ -72,8 +74,11 @@ def leaderboard_command(
     timeout_s: Annotated[float, typer.Option("--timeout", help="Seconds per run before the worker is killed.")] = 120.0,
     cache: Annotated[Path | None, typer.Option("--cache", help="SQLite result cache (default: beside the generated suites).")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write the entries' performance profile here (.png or .svg).")] = None,
+    anytime: Annotated[Path | None, typer.Option("--anytime", help="Write the entries' anytime curves (gap vs time) here (.png or .svg).")] = None,
 ) -> None:
-    """Every entry on every instance and seed (sandboxed, verified): gap, avg_score, #win, p-values."""
+    """Every entry on every instance and seed (sandboxed, verified): gap, avg_score, #win, p-values.
+
+    ``--format html`` embeds the performance profile and the anytime curves as inline images."""
     import tempfile
 
     from heurevo.benchmarks.leaderboard import (
@@ -86,14 +91,21 @@ def leaderboard_command(
         unique_labels,
     )
     from heurevo.benchmarks.result_cache import ResultCache
+    from heurevo.errors import ConfigError
     from heurevo.suites.user import board_suite
 
     check_format(fmt)
+    if steps and time_s is not None:
+        raise ConfigError("give --steps or --time, not both", key="--time")
+    for key, value in (("--time", time_s), ("--ref-time", ref_time_s)):
+        if value is not None and not 0 < value < float("inf"):
+            raise ConfigError(f"must be > 0 seconds, got {value}", key=key)
     chosen = board_suite(suite, split)
     entries = unique_labels([resolve_entry(e, chosen.suite.problem) for e in entry])
     spec = BoardSpec(chosen.suite.name, chosen.suite.problem, chosen.suite.instances, entries,
-                     seeds=seeds, budget_steps=steps, workers=workers, timeout_s=timeout_s,
-                     references=chosen.references, reference_kind=chosen.reference_kind)
+                     seeds=seeds, budget_steps=steps, time_s=time_s, reference_time_s=ref_time_s,
+                     workers=workers, timeout_s=timeout_s, references=chosen.references,
+                     reference_kind=chosen.reference_kind)
     store = ResultCache(cache or default_cache_path())
     try:
         with progress_bar(f"leaderboard {spec.suite}") as bar, \
@@ -106,16 +118,22 @@ def leaderboard_command(
             board = run_board(spec, store, Path(work), tick)
     finally:
         store.close()
-    if plot is not None:
-        from heurevo.benchmarks.plots import profile_figure, save
+    from heurevo.benchmarks.plots import anytime_figure, data_uri, profile_figure, save
 
-        save(profile_figure(board), plot)
-        err_console.print(f"performance profile: {plot}", highlight=False)
+    for path, figure, what in ((plot, profile_figure, "performance profile"),
+                               (anytime, anytime_figure, "anytime curves")):
+        if path is not None:
+            save(figure(board), path)
+            err_console.print(f"{what}: {path}", highlight=False)
     if fmt == "json":
         print(json.dumps(board_json(board, per_instance), indent=1))
         return
     tables = [board_table(board)] + ([per_instance_table(board)] if per_instance else [])
     emit(tables, fmt)
+    if fmt == "html":
+        console.file.write("".join(f'\n<img alt="{what}" src="{data_uri(figure(board))}">'
+                                   for figure, what in ((profile_figure, "performance profile"),
+                                                        (anytime_figure, "anytime curves"))) + "\n")
     err_console.print(f"{board.evaluated} runs evaluated, {len(board.runs) - board.evaluated} "
                       "from the cache", highlight=False)
 
@@ -226,7 +244,7 @@ def runs_command(
 
 def ablate_command(
     config_file: Annotated[Path, typer.Argument(help="Base run config TOML.")],
-    component: Annotated[list[str], typer.Option("--component", help="Component to switch off or sweep; repeat (see --list).")] = [],  # noqa: B006
+    component: Annotated[list[str], typer.Option("--component", help="Component to switch off, or a knob to sweep with optional values (minibatch=1,2,8); repeat (see --list).")] = [],  # noqa: B006
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Evolutions per variant (seeds from the config's).")] = 5,
     suite: Annotated[str | None, typer.Option("--suite", help="Where the variants' bests are compared (default: the problem's held-out suite).")] = None,
     steps: Annotated[int, typer.Option("--steps", min=0, help="Step budget of the comparison (0: the runs' budget).")] = 0,

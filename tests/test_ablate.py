@@ -38,6 +38,30 @@ def test_variants_switch_components_off_and_sweep_knobs(tmp_path) -> None:
     assert llm.proposer == "llm" and "mutate_algorithm" in llm.controller.exploit_operators
     with pytest.raises(UnknownNameError):
         variants(AblationSpec(_config(), ("nonsense",), 1, tmp_path, "pbo-tiny"))
+
+
+def test_knobs_sweep_the_values_given(tmp_path) -> None:
+    import dataclasses
+
+    spec = AblationSpec(_config(), ("minibatch=1,2,8", "population=3", "proposer=llm,autopbo"), 2,
+                        tmp_path, "pbo-tiny")
+    got = dict(variants(spec))
+    assert [k for k in got if k.startswith("minibatch")] == ["minibatch=1", "minibatch=2", "minibatch=8"]
+    assert got["minibatch=8"].evaluation.minibatch == 8 and "minibatch=4" not in got  # 4 is the config's
+    assert got["population=3"].controller.population_size == 3
+    assert got["proposer=autopbo"].proposer == "autopbo"
+    llm = dataclasses.replace(_config(), proposer="llm")
+    fed = dict(variants(AblationSpec(llm, ("feedback=300,5000",), 1, tmp_path, "pbo-tiny")))
+    assert fed["feedback=300"].llm_proposer.feedback_chars == 300
+    assert fed["feedback=5000"].llm_proposer.feedback_chars == 5000
+    assert set(dict(variants(AblationSpec(llm, ("feedback",), 1, tmp_path, "pbo-tiny")))) == \
+        {"full", "feedback=100", "feedback=4800"}
+    for bad, match in (("feedback=300", "gp proposer"), ("minibatch=-1", ">= 0"), ("minibatch=", "values"),
+                       ("crossover=2", "no values"), ("population=x", ">= 1")):
+        with pytest.raises(ConfigError, match=match):
+            variants(AblationSpec(_config(), (bad,), 1, tmp_path, "pbo-tiny"))
+    with pytest.raises(UnknownNameError):
+        variants(AblationSpec(_config(), ("proposer=nonsense",), 1, tmp_path, "pbo-tiny"))
     with pytest.raises(ConfigError, match="repeat"):
         variants(AblationSpec(_config(), ("crossover", "crossover"), 1, tmp_path, "pbo-tiny"))
 

@@ -86,14 +86,16 @@ def test_failed_runs_score_zero_and_are_counted(tmp_path) -> None:
 
 def test_cache_round_trip_skips_timeouts(tmp_path) -> None:
     cache = ResultCache(tmp_path / "c.sqlite")
-    k1 = CacheKey("e", "i", 1, 100, "s")
-    cache.put(k1, _ok(3.0))
-    cache.put(CacheKey("e", "i", 2, 100, "s"), RunResult("timeout", None, False, False, 0, 9.0))
-    assert cache.get(k1) == _ok(3.0) and len(cache) == 1
-    assert cache.get(CacheKey("e", "i", 1, 101, "s")) is None  # another budget is another run
+    k1 = CacheKey("e", "i", 1, "steps=100", "s")
+    traced = RunResult("ok", 3.0, True, True, 100, 0.5, "", ((0.1, 5.0), (0.3, 3.0)))
+    cache.put(k1, traced)
+    cache.put(CacheKey("e", "i", 2, "steps=100", "s"), RunResult("timeout", None, False, False, 0, 9.0))
+    assert cache.get(k1) == traced and len(cache) == 1
+    assert cache.get(CacheKey("e", "i", 1, "steps=101", "s")) is None  # another budget is another run
+    assert cache.get(CacheKey("e", "i", 1, "time=100s", "s")) is None  # ... and so is another kind
     cache.close()
     again = ResultCache(tmp_path / "c.sqlite")
-    assert again.get(k1) == _ok(3.0)
+    assert again.get(k1) == traced
     again.close()
 
 

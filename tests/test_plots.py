@@ -8,6 +8,9 @@ import math
 import pytest
 
 from heurevo.benchmarks.plots import (
+    GAP_CAP,
+    anytime_curves,
+    anytime_figure,
     convergence,
     convergence_figure,
     data_uri,
@@ -40,6 +43,31 @@ def test_performance_profile_matches_a_hand_computed_example() -> None:
         performance_profile({"A": [1, 2], "B": [1]}, [1.0])
     with pytest.raises(ValueError):
         performance_profile({"A": [0.0]}, [1.0])
+
+
+def test_anytime_curves_match_a_hand_computed_example(tmp_path) -> None:
+    from heurevo.benchmarks.leaderboard import BoardRun, BoardSpec, Entry, summarise
+    from heurevo.benchmarks.result_cache import RunResult
+    from heurevo.suites.catalog import SplitInstance
+
+    insts = (SplitInstance("p", str(tmp_path / "p.tsp")), SplitInstance("q", str(tmp_path / "q.tsp")))
+    spec = BoardSpec("t", "tsp", insts, (Entry("a", ()), Entry("b", ())), seeds=1, budget_steps=10,
+                     references={"p": 100.0, "q": 50.0})
+
+    def run(entry: str, inst: str, trace: tuple, solved: bool = True) -> BoardRun:
+        obj = trace[-1][1] if solved else None
+        return BoardRun(entry, inst, 1, RunResult("ok" if solved else "crashed", obj, solved, solved,
+                                                  10, 2.0, "", trace if solved else ()), False)
+
+    runs = (run("a", "p", ((0.1, 150.0), (1.0, 110.0))), run("a", "q", ((0.5, 60.0),)),
+            run("b", "p", ((0.2, 100.0),)), run("b", "q", (), solved=False))
+    board = summarise(spec, runs, scorer=lambda inst, obj, ref: ref / obj)  # type: ignore[arg-type]
+    curves = anytime_curves(board, [0.05, 0.3, 2.0])
+    # a: p 150→110 (gaps 50%, 10%), q 60 (20%) from 0.5 s; b: p 100 (0%) from 0.2 s, q never solved
+    assert curves["a"] == pytest.approx([GAP_CAP, (50 + GAP_CAP) / 2, (10 + 20) / 2])
+    assert curves["b"] == pytest.approx([GAP_CAP, (0 + GAP_CAP) / 2, (0 + GAP_CAP) / 2])
+    png = base64.b64decode(data_uri(anytime_figure(board)).split(",", 1)[1])
+    assert png[:4] == b"\x89PNG"
 
 
 def _evaluate(store, cand: Candidate, split: str, fitness: float | None, steps: int) -> None:

@@ -7,9 +7,11 @@ so the Wilcoxon test pairs (instance, seed) across variants. Run folders are kep
 output folder and a finished one is reused, so an interrupted ablation resumes.
 
 Components (:data:`ABLATIONS`): switch off ``crossover`` or constant ``tune``-ing, the
-``explore`` mode on stagnation, the ``minibatch`` stage (full split at once, or 1 instance), the
-``smoke`` run, a smaller and a larger ``population``, and the ``proposer`` (gp vs the LLM
-proposers, which need an endpoint). Plug-ins add entries with ``ABLATIONS.register``.
+``explore`` mode on stagnation or the ``smoke`` run; or sweep a knob, with values after ``=``
+(``--component minibatch=1,2,8``) or the component's own choice: the ``minibatch`` of instances
+per evaluation, the ``population`` size, how much of the evaluation ``feedback`` (trace and
+errors) an LLM proposer sees, and the ``proposer``. Plug-ins add entries with
+``ABLATIONS.register``.
 """
 
 from __future__ import annotations
@@ -26,12 +28,35 @@ from heurevo.errors import ConfigError, HeurevoError
 from heurevo.populations.records import Candidate
 from heurevo.registry import Registry
 
-Variants = Callable[[RunConfig], list[tuple[str, RunConfig]]]
+#: A component's variants of a config; ``values`` are the sweep's values (``minibatch=1,2,8``),
+#: empty for the component's own choice.
+Variants = Callable[[RunConfig, tuple[str, ...]], list[tuple[str, RunConfig]]]
 ABLATIONS: Registry[Variants] = Registry("ablation")
 
 
+def _no_values(name: str, values: tuple[str, ...]) -> None:
+    if values:
+        raise ConfigError(f"'{name}' is switched off, it takes no values (got {','.join(values)})",
+                          key="--component")
+
+
+def _ints(name: str, values: tuple[str, ...], low: int) -> list[int]:
+    """The sweep's values as integers >= ``low``."""
+    out = []
+    for v in values:
+        try:
+            n = int(v)
+        except ValueError:
+            n = low - 1
+        if n < low:
+            raise ConfigError(f"{name}={v}: needs whole numbers >= {low}", key="--component")
+        out.append(n)
+    return out
+
+
 def _without_operator(op: str) -> Variants:
-    def variants(cfg: RunConfig) -> list[tuple[str, RunConfig]]:
+    def variants(cfg: RunConfig, values: tuple[str, ...]) -> list[tuple[str, RunConfig]]:
+        _no_values(op, values)
         c = cfg.controller
         exploit = {k: v for k, v in c.exploit_operators.items() if k != op}
         explore = {k: v for k, v in c.explore_operators.items() if k != op}
@@ -42,43 +67,67 @@ def _without_operator(op: str) -> Variants:
     return variants
 
 
-def _no_explore(cfg: RunConfig) -> list[tuple[str, RunConfig]]:
+def _no_explore(cfg: RunConfig, values: tuple[str, ...]) -> list[tuple[str, RunConfig]]:
+    _no_values("explore", values)
     c = cfg.controller
     return [("no-explore", dataclasses.replace(cfg, controller=dataclasses.replace(
         c, stagnation_generations=10**9)))]
 
 
-def _minibatch(cfg: RunConfig) -> list[tuple[str, RunConfig]]:
+def _minibatch(cfg: RunConfig, values: tuple[str, ...]) -> list[tuple[str, RunConfig]]:
     e = cfg.evaluation
+    sizes = _ints("minibatch", values, 0) if values else [0, 1]
     return [(f"minibatch={m or 'off'}", dataclasses.replace(cfg, evaluation=dataclasses.replace(e, minibatch=m)))
-            for m in (0, 1) if m != e.minibatch]
+            for m in sizes if m != e.minibatch]
 
 
-def _smoke(cfg: RunConfig) -> list[tuple[str, RunConfig]]:
+def _smoke(cfg: RunConfig, values: tuple[str, ...]) -> list[tuple[str, RunConfig]]:
+    _no_values("smoke", values)
     return [("no-smoke", dataclasses.replace(cfg, evaluation=dataclasses.replace(cfg.evaluation, smoke=False)))]
 
 
-def _population(cfg: RunConfig) -> list[tuple[str, RunConfig]]:
+def _population(cfg: RunConfig, values: tuple[str, ...]) -> list[tuple[str, RunConfig]]:
     n = cfg.controller.population_size
+    sizes = _ints("population", values, 1) if values else sorted({max(1, n // 2), 2 * n})
     return [(f"population={m}", dataclasses.replace(cfg, controller=dataclasses.replace(
-        cfg.controller, population_size=m))) for m in sorted({max(1, n // 2), 2 * n})]
+        cfg.controller, population_size=m))) for m in sizes if m != n]
 
 
-def _proposer(cfg: RunConfig) -> list[tuple[str, RunConfig]]:
+def _feedback(cfg: RunConfig, values: tuple[str, ...]) -> list[tuple[str, RunConfig]]:
+    if cfg.proposer == "gp":
+        raise ConfigError("'feedback' sweeps how much of an evaluation's trace an LLM proposer "
+                          "sees; the gp proposer reads none (ablate 'proposer' first)", key="--component")
+    floor = 100  # LLMProposerConfig.validate refuses less
+    n = cfg.llm_proposer.feedback_chars
+    sizes = _ints("feedback", values, floor) if values else sorted({floor, 4 * n})
+    return [(f"feedback={m}", dataclasses.replace(cfg, llm_proposer=dataclasses.replace(
+        cfg.llm_proposer, feedback_chars=m))) for m in sizes if m != n]
+
+
+def _proposer(cfg: RunConfig, values: tuple[str, ...]) -> list[tuple[str, RunConfig]]:
+    from heurevo.engine.proposers.base import PROPOSERS
+
+    names = list(values) or [n for n in ("gp", "llm") if n != cfg.proposer]
+    for name in names:
+        PROPOSERS.get(name)  # an unknown proposer is refused by name
     defaults = type(cfg.controller)()  # the new proposer's own operator tables
     controller = dataclasses.replace(cfg.controller, exploit_operators=defaults.exploit_operators,
                                      explore_operators=defaults.explore_operators)
     return [(f"proposer={name}", dataclasses.replace(cfg, proposer=name, controller=controller))
-            for name in ("gp", "llm") if name != cfg.proposer]
+            for name in names if name != cfg.proposer]
 
 
 ABLATIONS.register("crossover", _without_operator("crossover"), "switch off crossover")
 ABLATIONS.register("tune", _without_operator("tune"), "switch off constant tuning")
 ABLATIONS.register("explore", _no_explore, "never switch to explore mode on stagnation")
-ABLATIONS.register("minibatch", _minibatch, "minibatch stage off (whole split) and of 1 instance")
+ABLATIONS.register("minibatch", _minibatch, "instances per minibatch stage: minibatch=0,1,2,8 "
+                   "(0 = off, whole split at once; default sweep 0 and 1)")
 ABLATIONS.register("smoke", _smoke, "no smoke run on a tiny instance before the minibatch")
-ABLATIONS.register("population", _population, "half and twice the population size")
-ABLATIONS.register("proposer", _proposer, "the other proposer (gp vs llm; llm needs an endpoint)")
+ABLATIONS.register("population", _population, "population size: population=4,16 (default half and twice)")
+ABLATIONS.register("feedback", _feedback, "characters of evaluation feedback an LLM proposer sees: "
+                   "feedback=100,4800 (default 100 and 4x the config's)")
+ABLATIONS.register("proposer", _proposer, "other proposers: proposer=gp,llm,autopbo "
+                   "(default gp vs llm; LLM proposers need an endpoint)")
 
 
 @dataclass(frozen=True)
@@ -97,8 +146,12 @@ class AblationSpec:
 def variants(spec: AblationSpec) -> list[tuple[str, RunConfig]]:
     """``full`` (the base config) and every component's variants."""
     out = [("full", spec.config)]
-    for name in spec.components:
-        out += ABLATIONS.get(name)(spec.config)
+    for component in spec.components:
+        name, eq, values = component.partition("=")
+        picked = tuple(v.strip() for v in values.split(",") if v.strip())
+        if eq and not picked:
+            raise ConfigError(f"'{component}': give values after '=' (minibatch=1,2)", key="--component")
+        out += ABLATIONS.get(name.strip())(spec.config, picked)
     labels = [label for label, _ in out]
     if len(set(labels)) != len(labels):
         raise ConfigError(f"components repeat a variant: {labels}", key="--component")

@@ -1,9 +1,10 @@
 """Leaderboards: several heuristic sets on every instance and seed of a suite, through the sandbox.
 
-Every entry (the default heuristics, a run's reported best, a heuristics file) runs each instance
-with each run seed in sandboxed workers under the same step budget, and every solution is
-verified independently (:class:`~heurevo.engine.evaluate.StagedEvaluator`). Runs are cached by
-content (:mod:`heurevo.benchmarks.result_cache`), so adding an entry runs only that entry.
+Every entry (the default heuristics, a run's reported best, a heuristics file, or an external
+reference solver) runs each instance with each run seed under the same budget (steps, or wall
+seconds with ``time_s``), our kernels in sandboxed workers, and every solution is verified
+independently (:mod:`heurevo.benchmarks.board_runners`). Runs are cached by content
+(:mod:`heurevo.benchmarks.result_cache`), so adding an entry runs only that entry.
 
 Per entry the board reports the mean gap to the reference (the suite's reference value, else the
 best objective any entry found) ± its standard deviation, AutoPBO's ``avg_score`` (the problem's
@@ -16,13 +17,16 @@ of its per-run scores against the first entry's.
 from __future__ import annotations
 
 import statistics
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from heurevo.benchmarks.reference_solvers import (
+    REFERENCE_SOLVERS,
+    ReferenceSolver,
+    reference_solver,
+)
 from heurevo.benchmarks.result_cache import (
     CacheKey,
     ResultCache,
@@ -31,7 +35,6 @@ from heurevo.benchmarks.result_cache import (
     solver_fingerprint,
 )
 from heurevo.benchmarks.tables import Column, TableData
-from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
 from heurevo.errors import ConfigError, HeurevoError
 from heurevo.populations.records import Candidate
 from heurevo.solvers.problem import get_problem, problem_info
@@ -40,18 +43,26 @@ from heurevo.suites.catalog import SplitInstance
 
 #: Objectives this close (relative) count as equal when deciding wins.
 WIN_TOLERANCE = 1e-9
+#: Seconds an external reference solver gets per run on a step-budget board.
+DEFAULT_REFERENCE_TIME_S = 10.0
 
 
 @dataclass(frozen=True)
 class Entry:
-    """A heuristic set on the board: one candidate, or one per run seed (an ablation's runs)."""
+    """A heuristic set on the board: one candidate, or one per run seed (an ablation's runs),
+    or an external reference solver."""
 
     label: str
     candidates: tuple[Candidate, ...]
+    reference: ReferenceSolver | None = None
 
     def candidate(self, seed_index: int) -> Candidate:
         """The candidate that runs seed number ``seed_index``."""
         return self.candidates[seed_index % len(self.candidates)]
+
+    def key(self, seed_index: int) -> str:
+        """What the cache knows this entry's run by: the candidate's code hash, or the solver's key."""
+        return self.reference.key if self.reference is not None else self.candidate(seed_index).id
 
 
 @dataclass(frozen=True)
@@ -72,11 +83,31 @@ class BoardSpec:
     entries: tuple[Entry, ...]
     seeds: int = 5
     budget_steps: int = 0  # 0 = the problem's default
+    time_s: float | None = None  # a wall-time budget per run instead of steps (not reproducible)
+    reference_time_s: float | None = None  # external solvers' limit (default: time_s, else 10 s)
     first_seed: int = 1
     workers: int = 2
     timeout_s: float = 120.0
     references: dict[str, float] | None = None  # known references by instance name
     reference_kind: str = "refs.csv"
+
+    @property
+    def seed_values(self) -> list[int]:
+        """The run seeds."""
+        return [self.first_seed + k for k in range(self.seeds)]
+
+    @property
+    def reference_seconds(self) -> float:
+        """The external solvers' time limit per run."""
+        return self.reference_time_s or self.time_s or DEFAULT_REFERENCE_TIME_S
+
+    @property
+    def budget_text(self) -> str:
+        """The budget as the tables say it."""
+        ours = f"{self.time_s:g} s" if self.time_s is not None else f"{self.budget_steps} steps"
+        if any(e.reference is not None for e in self.entries) and self.reference_seconds != self.time_s:
+            ours += f" (reference solvers {self.reference_seconds:g} s)"
+        return ours
 
 
 @dataclass(frozen=True)
@@ -119,7 +150,7 @@ class Leaderboard:
     @property
     def seed_values(self) -> list[int]:
         """The run seeds."""
-        return [self.spec.first_seed + k for k in range(self.spec.seeds)]
+        return self.spec.seed_values
 
     @property
     def budget_steps(self) -> int:
@@ -141,12 +172,16 @@ def default_entry(problem: str) -> Entry:
 
 
 def resolve_entry(spec: str, problem: str) -> Entry:
-    """``default``, a run folder (its reported best) or a heuristics ``.py`` file."""
+    """``default``, a reference solver (``cpsat``, ``nupbo:PATH``), a run folder (its reported
+    best) or a heuristics ``.py`` file."""
     from heurevo.engine.session import STORE_FILE, run_best
     from heurevo.solvers.compile import load_heuristics_file
 
     if spec == "default":
         return default_entry(problem)
+    solver = reference_solver(spec)
+    if solver is not None:
+        return Entry(solver.name, (), solver)
     path = Path(spec).expanduser()
     if path.is_dir():
         if not (path / STORE_FILE).is_file():
@@ -161,7 +196,8 @@ def resolve_entry(spec: str, problem: str) -> Entry:
         sources = {n: s.default_source for n, s in slots.items()}
         sources.update(load_heuristics_file(str(path), slots))
         return Entry(path.stem, (Candidate.new(problem, sources, operator="file", proposer="file"),))
-    raise ConfigError(f"'{spec}' is neither 'default', a run folder nor a .py heuristics file",
+    raise ConfigError(f"'{spec}' is neither 'default', a reference solver "
+                      f"({', '.join(REFERENCE_SOLVERS.names())}), a run folder nor a .py heuristics file",
                       key="--entry")
 
 
@@ -177,82 +213,62 @@ def unique_labels(entries: Sequence[Entry]) -> tuple[Entry, ...]:
 
 
 # --- running -------------------------------------------------------------------------------
-class _SelfScoringEvaluator(StagedEvaluator):
-    """A staged evaluator that runs no default baseline: the leaderboard scores runs itself."""
-
-    def _baseline_results(self, split: str, replicate: int) -> dict[str, Any]:
-        """No default runs and no reference objectives (the board compares entries itself)."""
-        return {}
-
-
-def _run_result(evaluation: Any) -> RunResult:
-    if evaluation.ok and evaluation.instances:
-        r = evaluation.instances[0]
-        return RunResult("ok", r.objective if r.feasible else None, r.feasible, r.verified,
-                         r.steps, r.seconds)
-    return RunResult(evaluation.status.value, None, False, False, 0, 0.0,
-                     (evaluation.error or evaluation.status.value)[:500])
-
-
 Progress = Callable[[int, int], None]  # (done, total) of the runs this call executes
+
+
+def run_kind(spec: BoardSpec, entry: Entry) -> str:
+    """Which runner runs ``entry`` (:data:`~heurevo.benchmarks.board_runners.RUNNERS`)."""
+    if entry.reference is not None:
+        return "reference"
+    return "time" if spec.time_s is not None else "steps"
+
+
+def budget_key(spec: BoardSpec, entry: Entry) -> str:
+    """The budget as the cache keys it: its kind and size (``steps=100000``, ``time=2s``)."""
+    if entry.reference is not None:
+        return f"time={spec.reference_seconds:g}s"
+    return f"time={spec.time_s:g}s" if spec.time_s is not None else f"steps={spec.budget_steps}"
 
 
 def run_board(spec: BoardSpec, cache: ResultCache, work_dir: Path,
               progress: Progress | None = None) -> Leaderboard:
-    """Run every uncached (entry, instance, seed) in sandboxed workers, then compute the board."""
+    """Run every uncached (entry, instance, seed) (sandboxed or external, always verified),
+    then compute the board."""
+    from heurevo.benchmarks.board_runners import RUNNERS, Tally
+
     if spec.seeds < 1:
         raise HeurevoError(f"--seeds must be >= 1, got {spec.seeds}")
     if not spec.entries:
         raise HeurevoError("a leaderboard needs at least one --entry")
+    if spec.time_s is not None and not 0 < spec.time_s < float("inf"):
+        raise HeurevoError(f"--time must be > 0, got {spec.time_s}")
+    for e in spec.entries:
+        if e.reference is not None and e.reference.problem != spec.problem:
+            raise ConfigError(f"--entry {e.label} solves {e.reference.problem}, the suite is "
+                              f"{spec.problem}", key="--entry")
     budget = spec.budget_steps or problem_info(spec.problem).default_budget_steps
     spec = replace(spec, budget_steps=budget)
     solver = solver_fingerprint()
     hashes = {i.name: file_hash(i.path) for i in spec.instances}
-    seeds = [spec.first_seed + k for k in range(spec.seeds)]
-    keys = {(e.label, i.name, s): CacheKey(e.candidate(k).id, hashes[i.name], s, budget, solver)
-            for e in spec.entries for i in spec.instances for k, s in enumerate(seeds)}
+    entries = {e.label: e for e in spec.entries}
+    keys = {(e.label, i.name, s): CacheKey(e.key(k), hashes[i.name], s, budget_key(spec, e), solver)
+            for e in spec.entries for i in spec.instances for k, s in enumerate(spec.seed_values)}
     found = {k: cache.get(key) for k, key in keys.items()}
     todo = [k for k, v in found.items() if v is None]
     first_of: dict[CacheKey, tuple[str, str, int]] = {}  # entries with the same code run once
     for k in todo:
         first_of.setdefault(keys[k], k)
-    ran = _execute(spec, list(first_of.values()), keys, cache, work_dir, progress) if todo else {}
+    groups: dict[str, list[tuple[str, str, int]]] = {}
+    for item in first_of.values():
+        groups.setdefault(run_kind(spec, entries[item[0]]), []).append(item)
+    tally = Tally(len(first_of), progress)
+    ran: dict[tuple[str, str, int], RunResult] = {}
+    for kind, items in groups.items():
+        ran |= RUNNERS.get(kind)(spec, items, keys, cache, work_dir, tally)
     fresh = {k: ran[first_of[keys[k]]] for k in todo}
     runs = tuple(BoardRun(e, i, s, found[(e, i, s)] or fresh[(e, i, s)], (e, i, s) not in fresh)
                  for (e, i, s) in keys)
     return summarise(spec, runs, Scorer(spec, cache, hashes, solver))
-
-
-def _execute(spec: BoardSpec, todo: list[tuple[str, str, int]], keys: dict[tuple[str, str, int], CacheKey],
-             cache: ResultCache, work_dir: Path, progress: Progress | None) -> dict[tuple[str, str, int], RunResult]:
-    entries = {e.label: e for e in spec.entries}
-    seeds = [spec.first_seed + k for k in range(spec.seeds)]
-    config = EvaluationConfig(budget_steps=spec.budget_steps, timeout_s=spec.timeout_s,
-                              workers=spec.workers, smoke=False, minibatch=0, full=True,
-                              early_stop_ratio=0.0)
-    splits = {i.name: [i] for i in spec.instances}
-    first = _SelfScoringEvaluator(spec.problem, splits, config, seeds[0], work_dir)
-    evaluators = {seeds[0]: first} | {s: _SelfScoringEvaluator(spec.problem, splits, config, s, work_dir,
-                                                               pool=first.pool) for s in seeds[1:]}
-    out: dict[tuple[str, str, int], RunResult] = {}
-    lock = threading.Lock()
-
-    def one(item: tuple[str, str, int]) -> None:
-        label, instance, seed = item
-        cand = entries[label].candidate(seeds.index(seed))
-        result = _run_result(evaluators[seed].evaluate(cand, instance))
-        cache.put(keys[item], result)
-        with lock:
-            out[item] = result
-            if progress is not None:
-                progress(len(out), len(todo))
-
-    try:
-        with ThreadPoolExecutor(max_workers=spec.workers) as pool:
-            list(pool.map(one, todo))
-    finally:
-        first.close()
-    return out
 
 
 # --- statistics ----------------------------------------------------------------------------
@@ -284,7 +300,7 @@ class Scorer:
         return value
 
 
-def _gap(objective: float, reference: float) -> float:
+def gap_percent(objective: float, reference: float) -> float:
     """Percent above the reference (objectives are minimised)."""
     return 100.0 * (objective - reference) / max(1.0, abs(reference))
 
@@ -319,7 +335,7 @@ def summarise(spec: BoardSpec, runs: tuple[BoardRun, ...], scorer: Scorer | None
     pairs = sorted({(r.instance, r.seed) for r in runs})
     for label in labels:
         mine = [r for r in runs if r.entry == label]
-        gaps = [_gap(float(r.result.objective), references[r.instance].value)  # type: ignore[arg-type]
+        gaps = [gap_percent(float(r.result.objective), references[r.instance].value)  # type: ignore[arg-type]
                 for r in mine if r.result.solved and references[r.instance].value is not None]
         gap = mean_ci(gaps) if gaps else None
         wins = 0
@@ -370,9 +386,11 @@ def board_table(board: Leaderboard) -> TableData:
                      f"{s.mean_seconds:.3f}", "—" if s.p_value is None else f"{s.p_value:.3g}", fails))
     kinds = sorted({r.kind for r in board.references.values()})
     spec = board.spec
-    caption = (f"{len(spec.instances)} instances × {spec.seeds} seeds at {board.budget_steps} steps; "
+    caption = (f"{len(spec.instances)} instances × {spec.seeds} seeds at {spec.budget_text}; "
                f"every solution verified; reference: {', '.join(kinds)}; p: paired two-sided "
                f"Wilcoxon of per-run scores vs {spec.entries[0].label}")
+    if spec.time_s is not None or any(e.reference is not None for e in spec.entries):
+        caption += "; time budgets depend on the machine and its load: not reproducible elsewhere"
     cols = (Column("entry", "left"), Column("gap % ± std"), Column("avg_score"), Column("#win"),
             Column("solved"), Column("mean s"), Column("p vs first"), Column("failures", "left"))
     return TableData(f"leaderboard: {spec.suite} ({spec.problem})", cols, tuple(rows), caption)
@@ -404,6 +422,8 @@ def board_json(board: Leaderboard, per_instance: bool = False) -> dict[str, Any]
     spec = board.spec
     out: dict[str, Any] = {
         "suite": spec.suite, "problem": spec.problem, "budget_steps": board.budget_steps,
+        "time_s": spec.time_s,
+        "reference_time_s": spec.reference_seconds if any(e.reference for e in spec.entries) else None,
         "seeds": spec.seeds, "instances": len(spec.instances), "evaluated": board.evaluated,
         "reused": len(board.runs) - board.evaluated,
         "entries": [{"label": s.label, "gap_mean": s.gap_mean, "gap_std": s.gap_std,
@@ -416,5 +436,6 @@ def board_json(board: Leaderboard, per_instance: bool = False) -> dict[str, Any]
         out["runs"] = [{"entry": r.entry, "instance": r.instance, "seed": r.seed,
                         "status": r.result.status, "objective": r.result.objective,
                         "verified": r.result.verified, "seconds": r.result.seconds,
-                        "cached": r.cached} for r in board.runs]
+                        "cached": r.cached, "trace": [list(p) for p in r.result.trace]}
+                       for r in board.runs]
     return out

@@ -2,6 +2,8 @@
 
 - Dolan–Moré performance profiles of a leaderboard: for each entry, the fraction of instances on
   which its cost is within a factor ``tau`` of the best entry's (:func:`performance_profile`).
+- Anytime curves of a leaderboard: each entry's mean gap to the best known value against wall
+  time, from the improvements every run recorded (:func:`anytime_curves`).
 - Convergence of a run: best train fitness and validation fitness against evaluations, against
   solver steps, and against LLM tokens when the run called a model.
 - The population map: every evaluated candidate by generation and train fitness, coloured by
@@ -117,6 +119,58 @@ def profile_figure(board: Leaderboard, max_tau: float | None = None) -> Figure:
     ax.set_ylim(-0.02, 1.02)
     ax.set_title(f"performance profile: {board.spec.suite}")
     ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+#: Gap (percent) a run counts before its first solution, and the most any point counts.
+GAP_CAP = 100.0
+
+
+def gap_at(trace: Sequence[tuple[float, float]], t: float, best: float) -> float:
+    """The gap (percent, capped at :data:`GAP_CAP`) of a trace's best objective by time ``t``."""
+    from heurevo.benchmarks.leaderboard import gap_percent
+
+    found = [v for secs, v in trace if secs <= t]
+    return GAP_CAP if not found else min(GAP_CAP, gap_percent(min(found), best))
+
+
+def anytime_curves(board: Leaderboard, times: Sequence[float]) -> dict[str, list[float]]:
+    """Per entry, the mean gap over its runs at each time (solved runs' traces only count).
+
+    The gap is to each instance's best known value (the reference, or the best any entry found);
+    a run with no verified solution counts :data:`GAP_CAP` throughout.
+    """
+    best: dict[str, float] = {n: r.value for n, r in board.references.items() if r.value is not None}
+    for r in board.runs:
+        if r.result.solved:
+            best[r.instance] = min(best.get(r.instance, math.inf), float(r.result.objective))  # type: ignore[arg-type]
+    out: dict[str, list[float]] = {}
+    for e in board.spec.entries:
+        runs = [r for r in board.runs if r.entry == e.label]
+        traces = [(r.result.trace if r.result.solved and r.instance in best else (), best.get(r.instance, 0.0))
+                  for r in runs]
+        out[e.label] = [sum(gap_at(tr, t, b) for tr, b in traces) / max(1, len(traces)) for t in times]
+    return out
+
+
+def anytime_figure(board: Leaderboard, points: int = 120) -> Figure:
+    """Mean gap to the best known value against wall time, one line per entry (log time)."""
+    secs = [p[0] for r in board.runs for p in r.result.trace if p[0] > 0]
+    secs += [r.result.seconds for r in board.runs if r.result.seconds > 0]
+    lo, hi = (min(secs), max(secs)) if secs else (1e-3, 1.0)
+    lo, hi = max(lo, 1e-4), max(hi, lo * 10)
+    times = [lo * (hi / lo) ** (k / (points - 1)) for k in range(points)]
+    curves = anytime_curves(board, times)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for label, ys in curves.items():
+        ax.step(times, ys, where="post", label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("wall time per run (s; depends on the machine and its load)")
+    ax.set_ylabel(f"mean gap to best known (%, cap {GAP_CAP:g})")
+    ax.set_title(f"anytime: {board.spec.suite}")
+    ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
     return fig
 

@@ -28,6 +28,7 @@ from heurevo.benchmarks.leaderboard import (
     run_board,
 )
 from heurevo.benchmarks.plots import (
+    anytime_figure,
     convergence,
     convergence_figure,
     data_uri,
@@ -228,6 +229,7 @@ def build_report(run_dir: Path, options: ReportOptions, cache: ResultCache, work
                                           config.evaluation.budget_steps, options, work, cache)))
     board_html = "".join(f"<h3>{_esc(name)}</h3>{to_html(board_table(b))}"
                          f'<img alt="performance profile ({_esc(name)})" src="{data_uri(profile_figure(b))}">'
+                         f'<img alt="anytime curves ({_esc(name)})" src="{data_uri(anytime_figure(b))}">'
                          for name, b in boards) or "<p>no leaderboard (no evaluated candidate, or disabled)</p>"
     val_fit = best[2].fitness if best and best[2] is not None else None
     img = "".join(f'<img alt="plot" src="{uri}">' for uri in plots)

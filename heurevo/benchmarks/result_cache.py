@@ -1,14 +1,18 @@
 """The leaderboard's SQLite cache of verified solver runs, keyed by content.
 
-A result is identified by the entry's code hash, the instance file's content hash, the run seed,
-the step budget and a fingerprint of the solvers' sources, never by paths: a moved suite folder
-still hits the cache, and a changed kernel or instance misses it. Timeouts are not cached (they
-depend on the machine's load); everything else a candidate does under a step budget is a fact.
+A result is identified by the entry's key (a candidate's code hash, or a reference solver's
+name, version and options), the instance file's content hash, the run seed, the budget with its
+kind (``steps=100000`` or ``time=2s``) and a fingerprint of the solvers' sources, never by paths:
+a moved suite folder still hits the cache, and a changed kernel or instance misses it. Timeouts
+are not cached (they depend on the machine's load); everything else a candidate does under a step
+budget is a fact. A time-budget result is a fact about the machine it ran on: it is cached like
+the others but does not reproduce elsewhere. Each run keeps its anytime trace.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
 import time
@@ -18,11 +22,12 @@ from pathlib import Path
 from heurevo.errors import HeurevoError
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
-  entry TEXT NOT NULL, instance TEXT NOT NULL, seed INTEGER NOT NULL, budget INTEGER NOT NULL,
+DROP TABLE IF EXISTS results;
+CREATE TABLE IF NOT EXISTS runs (
+  entry TEXT NOT NULL, instance TEXT NOT NULL, seed INTEGER NOT NULL, budget TEXT NOT NULL,
   solver TEXT NOT NULL, status TEXT NOT NULL, objective REAL, feasible INTEGER NOT NULL,
   verified INTEGER NOT NULL, steps INTEGER NOT NULL, seconds REAL NOT NULL, error TEXT NOT NULL,
-  created REAL NOT NULL, PRIMARY KEY (entry, instance, seed, budget, solver));
+  trace TEXT NOT NULL, created REAL NOT NULL, PRIMARY KEY (entry, instance, seed, budget, solver));
 CREATE TABLE IF NOT EXISTS scores (
   instance TEXT NOT NULL, objective REAL NOT NULL, reference REAL NOT NULL, solver TEXT NOT NULL,
   score REAL NOT NULL, PRIMARY KEY (instance, objective, reference, solver));
@@ -31,12 +36,12 @@ CREATE TABLE IF NOT EXISTS scores (
 
 @dataclass(frozen=True)
 class CacheKey:
-    """What identifies one run: entry code, instance content, run seed, budget, solver source."""
+    """What identifies one run: entry key, instance content, run seed, budget, solver source."""
 
     entry: str
     instance: str
     seed: int
-    budget: int
+    budget: str  # kind and size: "steps=100000" or "time=2s"
     solver: str
 
 
@@ -51,6 +56,7 @@ class RunResult:
     steps: int
     seconds: float
     error: str = ""
+    trace: tuple[tuple[float, float], ...] = ()  # (seconds, objective) at each improvement
 
     @property
     def solved(self) -> bool:
@@ -92,13 +98,14 @@ class ResultCache:
         """The cached run under ``key``, if any."""
         with self._lock:
             row = self._db.execute(
-                "SELECT status, objective, feasible, verified, steps, seconds, error FROM results"
+                "SELECT status, objective, feasible, verified, steps, seconds, error, trace FROM runs"
                 " WHERE entry=? AND instance=? AND seed=? AND budget=? AND solver=?",
                 (key.entry, key.instance, key.seed, key.budget, key.solver)).fetchone()
         if row is None:
             return None
-        status, objective, feasible, verified, steps, seconds, error = row
-        return RunResult(status, objective, bool(feasible), bool(verified), steps, seconds, error)
+        status, objective, feasible, verified, steps, seconds, error, trace = row
+        return RunResult(status, objective, bool(feasible), bool(verified), steps, seconds, error,
+                         tuple((float(t), float(v)) for t, v in json.loads(trace)))
 
     def put(self, key: CacheKey, result: RunResult) -> None:
         """Store a run (a timeout is not stored: it is a fact about the machine, not the code)."""
@@ -106,10 +113,11 @@ class ResultCache:
             return
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (key.entry, key.instance, key.seed, key.budget, key.solver, result.status,
                  result.objective, int(result.feasible), int(result.verified), result.steps,
-                 result.seconds, result.error, time.time()))
+                 result.seconds, result.error, json.dumps([list(p) for p in result.trace]),
+                 time.time()))
 
     def score(self, instance: str, objective: float, reference: float, solver: str) -> float | None:
         """A cached score of ``objective`` against ``reference`` on the instance (by content hash)."""
@@ -128,7 +136,7 @@ class ResultCache:
 
     def __len__(self) -> int:
         with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+            return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
 
     def close(self) -> None:
         """Close the database."""
