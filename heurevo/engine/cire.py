@@ -56,8 +56,9 @@ COMPONENTS = ("clustering", "novelty", "notebook", "refinement")
 class CireParts:
     """What a run gets from its ``[cire]`` section (None where switched off).
 
-    It is also the run loop's hook object: :meth:`check` before an evaluation (novelty, known
-    failures), :meth:`admit` after one, :meth:`annotate` on each request (notebook lessons and
+    It is also the run loop's hook object: :meth:`prepare` with a generation's proposals (one
+    embedding call), :meth:`check` before an evaluation (novelty, known failures), :meth:`admit`
+    after one, :meth:`annotate` on each request (notebook lessons and
     guidance), :meth:`end_generation` (the notebook's reflection).
     """
 
@@ -86,6 +87,11 @@ class CireParts:
                     feedback=f"Not evaluated: the mistake notebook holds this code as a failure: "
                              f"{known.text}. Change the approach.")
         return None
+
+    def prepare(self, cands: list[Candidate]) -> None:
+        """A generation's first proposals, embedded together before their novelty checks."""
+        if self.novelty is not None:
+            self.novelty.prepare(cands)
 
     def admit(self, member: Member) -> None:
         """After an evaluation: the novelty archive and the notebook learn from it."""
