@@ -2,7 +2,7 @@
 
 Each component has its own switch so each can be ablated: clustering (and what it drives in
 the controller: cluster selection, niching, the convergence signal), the novelty check, the
-mistake notebook, and reflective refinement for the LLM proposers. All are off by default, so a
+mistake notebook, the surrogate pre-screen, and reflective refinement for the LLM proposers. All are off by default, so a
 plain config runs the plain engine.
 """
 
@@ -17,6 +17,7 @@ from heurevo.engine.controller import ProposalRequest
 from heurevo.engine.embeddings import EmbeddingConfig, EmbeddingIndex, make_embedder
 from heurevo.engine.notebook import Notebook, NotebookConfig
 from heurevo.engine.novelty import NoveltyConfig, NoveltyFilter
+from heurevo.engine.surrogate import Surrogate, SurrogateConfig
 from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Member, Stage
 from heurevo.populations.store import Store
 from heurevo.solvers.slots import Slot
@@ -30,13 +31,15 @@ class CireConfig:
     clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
     novelty: NoveltyConfig = field(default_factory=NoveltyConfig)
     notebook: NotebookConfig = field(default_factory=NotebookConfig)
+    surrogate: SurrogateConfig = field(default_factory=SurrogateConfig)
     #: Reflective multi-turn refinement (Observe, Reason, Act) per group, for LLM proposers.
     refinement: bool = False
 
     @property
     def needs_embeddings(self) -> bool:
         """True when any switched-on component embeds code or text."""
-        return self.clustering.enabled or self.novelty.enabled or bool(self.notebook.path)
+        return self.clustering.enabled or self.novelty.enabled or bool(self.notebook.path) or \
+            self.surrogate.enabled
 
     def with_components(self, names: set[str]) -> CireConfig:
         """This config with only the named components on (for ablations)."""
@@ -45,11 +48,12 @@ class CireConfig:
             clustering=dataclasses.replace(self.clustering, enabled="clustering" in names),
             novelty=dataclasses.replace(self.novelty, enabled="novelty" in names),
             notebook=self.notebook if "notebook" in names else NotebookConfig(),
+            surrogate=dataclasses.replace(self.surrogate, enabled="surrogate" in names),
             refinement="refinement" in names)
 
 
 #: Component names ``with_components`` and ``heurevo bench evolve --ablate`` know.
-COMPONENTS = ("clustering", "novelty", "notebook", "refinement")
+COMPONENTS = ("clustering", "novelty", "notebook", "refinement", "surrogate")
 
 
 @dataclass
@@ -57,7 +61,7 @@ class CireParts:
     """What a run gets from its ``[cire]`` section (None where switched off).
 
     It is also the run loop's hook object: :meth:`prepare` with a generation's proposals (one
-    embedding call), :meth:`check` before an evaluation (novelty, known failures), :meth:`admit`
+    embedding call), :meth:`check` before an evaluation (novelty, surrogate, known failures), :meth:`admit`
     after one, :meth:`annotate` on each request (notebook lessons and
     guidance), :meth:`end_generation` (the notebook's reflection).
     """
@@ -66,6 +70,7 @@ class CireParts:
     clusterer: Clusterer | None = None
     novelty: NoveltyFilter | None = None
     notebook: Notebook | None = None
+    surrogate: Surrogate | None = None
     store: Store | None = None
     #: True when the proposer reads lessons in its prompts (LLM proposers; GP does not).
     prompts: bool = False
@@ -76,6 +81,10 @@ class CireParts:
             verdict = self.novelty.check(cand)
             if verdict is not None:
                 return verdict.result()
+        if self.surrogate is not None:
+            screened = self.surrogate.check(cand)
+            if screened is not None:
+                return screened
         nb = self.notebook
         if nb is not None and nb.config.skip_known_failures:
             known = nb.known_failure(cand)
@@ -92,11 +101,15 @@ class CireParts:
         """A generation's first proposals, embedded together before their novelty checks."""
         if self.novelty is not None:
             self.novelty.prepare(cands)
+        if self.surrogate is not None:
+            self.surrogate.prepare(cands)
 
     def admit(self, member: Member) -> None:
         """After an evaluation: the novelty archive and the notebook learn from it."""
         if self.novelty is not None:
             self.novelty.admit(member)
+        if self.surrogate is not None:
+            self.surrogate.admit(member)
         if self.notebook is not None:
             self.notebook.observe(member)
 
@@ -142,6 +155,8 @@ def build_parts(config: CireConfig, slots: dict[str, Slot], store: Store,
         parts.clusterer = Clusterer(config.clustering, index, store)
     if config.novelty.enabled:
         parts.novelty = NoveltyFilter(config.novelty, index, store)
+    if config.surrogate.enabled:
+        parts.surrogate = Surrogate(config.surrogate, index, store)
     if config.notebook.path:
         parts.notebook = Notebook(Path(config.notebook.path), make_embedder(config.embedding),
                                   config.notebook, run_id=run_id, problem=problem)

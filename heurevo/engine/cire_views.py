@@ -8,12 +8,14 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 
+from heurevo.engine.surrogate import accuracy
 from heurevo.populations.store import Store
 
 
 def cire_json(store: Store) -> dict[str, Any]:
     """``clusters`` (per generation: members and centre distances), ``novelty_rejections``,
-    ``behaviour_duplicates``, ``notebook_entries_used`` and ``refinement`` turns."""
+    ``behaviour_duplicates``, ``notebook_entries_used``, ``refinement`` turns and ``surrogate``
+    (its predictions' accuracy; empty when it was off)."""
     novelty = [{"generation": g, **d} for g, d in store.cire_records("novelty")]
     return {
         "clusters": [{"generation": g, "clusters": d["clusters"], "survivors": d.get("survivors", [])}
@@ -22,6 +24,7 @@ def cire_json(store: Store) -> dict[str, Any]:
         "behaviour_duplicates": [n for n in novelty if n["kind"] == "behaviour"],
         "notebook_entries_used": [e.data for e in store.events("notebook_used")],
         "refinement": [{"generation": g, **d} for g, d in store.cire_records("refinement")],
+        "surrogate": accuracy(store),
     }
 
 
@@ -44,6 +47,12 @@ def cire_report(store: Store) -> Group | None:
                  f"({', '.join(sorted({r['kind'] for r in rej})) or 'none'}), "
                  f"{len(data['behaviour_duplicates'])} behavioural duplicates marked; "
                  f"notebook entries used in prompts: {used}")
+    if data["surrogate"]:
+        s = data["surrogate"]
+        rho = "—" if s["spearman"] is None else f"{s['spearman']:.2f}"
+        mae = "—" if s["mae"] is None else f"{s['mae']:.4f}"
+        parts.append(f"surrogate: {s['predictions']} predictions, {s['screened']} screened out; on "
+                     f"the {s['evaluated']} evaluated: mean absolute error {mae}, Spearman {rho}")
     if data["refinement"]:
         r = Table(title="refinement conversations (latest 6 turns)")
         for col in ("gen", "group", "turn", "text"):
