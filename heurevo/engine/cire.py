@@ -2,7 +2,8 @@
 
 Each component has its own switch so each can be ablated: clustering (and what it drives in
 the controller: cluster selection, niching, the convergence signal), the novelty check, the
-mistake notebook, the surrogate pre-screen, and reflective refinement for the LLM proposers. All are off by default, so a
+mistake notebook, the surrogate pre-screen, the LLM judge's composite fitness, and reflective
+refinement for the LLM proposers. All are off by default, so a
 plain config runs the plain engine.
 """
 
@@ -15,6 +16,8 @@ from pathlib import Path
 from heurevo.engine.clustering import Clusterer, ClusteringConfig
 from heurevo.engine.controller import ProposalRequest
 from heurevo.engine.embeddings import EmbeddingConfig, EmbeddingIndex, make_embedder
+from heurevo.engine.judge import Judge, JudgeConfig
+from heurevo.engine.llm.base import ChatClient
 from heurevo.engine.notebook import Notebook, NotebookConfig
 from heurevo.engine.novelty import NoveltyConfig, NoveltyFilter
 from heurevo.engine.surrogate import Surrogate, SurrogateConfig
@@ -32,6 +35,7 @@ class CireConfig:
     novelty: NoveltyConfig = field(default_factory=NoveltyConfig)
     notebook: NotebookConfig = field(default_factory=NotebookConfig)
     surrogate: SurrogateConfig = field(default_factory=SurrogateConfig)
+    judge: JudgeConfig = field(default_factory=JudgeConfig)
     #: Reflective multi-turn refinement (Observe, Reason, Act) per group, for LLM proposers.
     refinement: bool = False
 
@@ -71,6 +75,7 @@ class CireParts:
     novelty: NoveltyFilter | None = None
     notebook: Notebook | None = None
     surrogate: Surrogate | None = None
+    judge: Judge | None = None
     store: Store | None = None
     #: True when the proposer reads lessons in its prompts (LLM proposers; GP does not).
     prompts: bool = False
@@ -104,6 +109,10 @@ class CireParts:
         if self.surrogate is not None:
             self.surrogate.prepare(cands)
 
+    def rescore(self, member: Member) -> Member:
+        """The member the controller is told: with the judge's composite fitness when it is on."""
+        return self.judge.rescore(member) if self.judge is not None else member
+
     def admit(self, member: Member) -> None:
         """After an evaluation: the novelty archive and the notebook learn from it."""
         if self.novelty is not None:
@@ -136,21 +145,27 @@ class CireParts:
             self.notebook.reflect(generation)
 
     def close(self) -> None:
-        """Close the notebook file."""
+        """Close the notebook file and the judge's client."""
         if self.notebook is not None:
             self.notebook.close()
+        close = getattr(self.judge.client, "close", None) if self.judge is not None else None
+        if close is not None:
+            close()
 
 
 def build_parts(config: CireConfig, slots: dict[str, Slot], store: Store,
-                run_id: str = "", problem: str = "", prompts: bool = False) -> CireParts:
+                run_id: str = "", problem: str = "", prompts: bool = False,
+                judge_client: ChatClient | None = None) -> CireParts:
     """The switched-on components of a run, sharing one embedding index (``prompts``: the
-    proposer reads notebook lessons in its prompts)."""
-    if not config.needs_embeddings:
-        return CireParts()
+    proposer reads notebook lessons in its prompts; ``judge_client``: the LLM the judge asks)."""
     defaults = {n: s.default_source for n, s in slots.items()}
+    judge = Judge(config.judge, judge_client, defaults, store) \
+        if config.judge.enabled and judge_client is not None else None
+    if not config.needs_embeddings:
+        return CireParts(judge=judge, store=store)
     templates = {n: s.extra["gp_hole"].template for n, s in slots.items() if "gp_hole" in s.extra}
     index = EmbeddingIndex(make_embedder(config.embedding), defaults, store, templates)
-    parts = CireParts(index=index, store=store, prompts=prompts)
+    parts = CireParts(index=index, store=store, prompts=prompts, judge=judge)
     if config.clustering.enabled:
         parts.clusterer = Clusterer(config.clustering, index, store)
     if config.novelty.enabled:

@@ -14,8 +14,8 @@ from heurevo.populations.store import Store
 
 def cire_json(store: Store) -> dict[str, Any]:
     """``clusters`` (per generation: members and centre distances), ``novelty_rejections``,
-    ``behaviour_duplicates``, ``notebook_entries_used``, ``refinement`` turns and ``surrogate``
-    (its predictions' accuracy; empty when it was off)."""
+    ``behaviour_duplicates``, ``notebook_entries_used``, ``refinement`` turns, ``surrogate``
+    (its predictions' accuracy; empty when it was off) and ``judge`` verdicts."""
     novelty = [{"generation": g, **d} for g, d in store.cire_records("novelty")]
     return {
         "clusters": [{"generation": g, "clusters": d["clusters"], "survivors": d.get("survivors", [])}
@@ -25,6 +25,7 @@ def cire_json(store: Store) -> dict[str, Any]:
         "notebook_entries_used": [e.data for e in store.events("notebook_used")],
         "refinement": [{"generation": g, **d} for g, d in store.cire_records("refinement")],
         "surrogate": accuracy(store),
+        "judge": [e.data for e in store.events("judge")],
     }
 
 
@@ -53,6 +54,11 @@ def cire_report(store: Store) -> Group | None:
         mae = "—" if s["mae"] is None else f"{s['mae']:.4f}"
         parts.append(f"surrogate: {s['predictions']} predictions, {s['screened']} screened out; on "
                      f"the {s['evaluated']} evaluated: mean absolute error {mae}, Spearman {rho}")
+    if data["judge"]:
+        rated = [j["rating"] for j in data["judge"] if j["rating"] is not None]
+        mean = f"mean rating {sum(rated) / len(rated):.1f}" if rated else "no rating read"
+        parts.append(f"judge: {len(data['judge'])} verdicts ({mean}; "
+                     f"{len(data['judge']) - len(rated)} failed or unreadable)")
     if data["refinement"]:
         r = Table(title="refinement conversations (latest 6 turns)")
         for col in ("gen", "group", "turn", "text"):

@@ -61,6 +61,10 @@ class LoopHooks(Protocol):
         """A ``REJECTED`` result given to the proposer in place of an evaluation, or None."""
         ...
 
+    def rescore(self, member: Member) -> Member:
+        """The member the controller is told (an LLM judge's composite fitness, say)."""
+        ...
+
     def admit(self, member: Member) -> None:
         """Learn from an evaluated candidate (in tell order)."""
         ...
@@ -244,6 +248,8 @@ class RunLoop:
         self._sync_best()
 
     def _tell(self, member: Member) -> None:
+        if self.hooks is not None:
+            member = self.hooks.rescore(member)
         self.controller.tell(member)
         if self.hooks is not None:
             self.hooks.admit(member)
