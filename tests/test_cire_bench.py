@@ -49,3 +49,23 @@ def test_niching_figures_count_survivors_plus_survival_would_drop(tmp_path):
     assert fig["niche_kept"] == 1 and fig["mean_clusters"] == 2
     assert fig["per_generation"][0]["largest_share"] == 0.75
     store.close()
+
+
+def test_summary_of_synthetic_runs_has_p_values_and_clustering_figures():
+    """The ablation's summary over hand-made runs: held-out mean, paired p, what clustering did."""
+    from rich.table import Table
+
+    from heurevo.benchmarks.bench_ablate import ABLATION_TARGETS, _summarise
+
+    def run(seed, score, kept=0, gens=()):
+        return {"seed": seed, "pairs": [("a", score, 1.0), ("b", score, 1.0)],
+                "curve": [1.0, score], "embed_s": 0.5, "cluster_s": 0.1, "eval_s": 10.0,
+                "embedded": 10, "not_novel": 0, "behaviour_duplicates": 2,
+                "niching": {"niche_kept": kept, "mean_clusters": 3.0,
+                            "per_generation": list(gens)}}
+    per = {"plain": [run(s, 1.0 + s / 100) for s in range(1, 6)],
+           "clustering": [run(s, 1.02 + s / 100, kept=1, gens=[{}]) for s in range(1, 6)]}
+    out = _summarise(ABLATION_TARGETS["tsp-100"], per, Table(*["c"] * 9))
+    assert out["plain"]["p_better"] is None
+    assert out["clustering"]["p_better"] < 0.05 and out["clustering"]["niche_kept"] == 5
+    assert out["clustering"]["reach"] == [2] * 5 and out["clustering"]["behaviour_duplicates"] == 10

@@ -8,7 +8,9 @@ the plain engine with a one-sided Wilcoxon p-value (variant better), the evaluat
 needed to reach the plain run's final train best (a fixed-budget proxy for "fewer evaluations"),
 CIRE's time (embedding, clustering) against evaluation time, with the time per embedded
 candidate, and what clustering did: mean clusters per generation and the survivors niching kept
-that fittest-first survival would have dropped (0 = niching changed nothing). With ``--out FILE``, every finished run is also appended to ``FILE.runs.jsonl`` as it
+that fittest-first survival would have dropped (0 = niching changed nothing), and the evaluations
+spent on behavioural duplicates (code that differs from an earlier candidate's but scored the
+same on every instance: what the embedding test cannot catch before evaluation). With ``--out FILE``, every finished run is also appended to ``FILE.runs.jsonl`` as it
 ends, so an ablation stopped early keeps its runs.
 """
 
@@ -78,7 +80,7 @@ def run_ablation(*, targets: list[str], components: list[str], seeds: int = 5,
     figures: dict[str, Any] = {}
     table = Table(title=f"CIRE ablation, GP, {evaluations} evaluations per run, {seeds} seeds")
     for col in ("target", "variant", "held-out", "vs plain", "p (better)", "evals to plain's best",
-                "CIRE time / eval time", "ms per embedded", "clusters, niche-kept"):
+                "CIRE time / eval time", "ms per embedded", "clusters, niche-kept, same-behaviour"):
         table.add_column(col, justify="left" if col in ("target", "variant") else "right")
     with tempfile.TemporaryDirectory(prefix="heurevo-bench-ablate-") as tmp:
         work = Path(tmp)
@@ -132,7 +134,9 @@ def _summarise(target: Any, per_variant: dict[str, list[dict[str, Any]]], table:
                       if test else None, "cire_s": cire_s, "eval_s": eval_s,
                       "embed_s": sum(r["embed_s"] for r in runs), "embed_calls": embedded,
                       "not_novel": sum(r["not_novel"] for r in runs),
-                      "niche_kept": sum(r["niching"]["niche_kept"] for r in runs), "runs": runs}
+                      "niche_kept": sum(r["niching"]["niche_kept"] for r in runs),
+                      "behaviour_duplicates": sum(r["behaviour_duplicates"] for r in runs),
+                      "runs": runs}
         clusters = [r["niching"]["mean_clusters"] for r in runs if r["niching"]["per_generation"]]
         table.add_row(target.name, label, f"{m:.4f} ± {s:.4f}",
                       f"{statistics.fmean(q) - statistics.fmean(plain_q):+.4f}",
@@ -140,5 +144,6 @@ def _summarise(target: Any, per_variant: dict[str, list[dict[str, Any]]], table:
                       f"{mean_reach:.0f} ({len(reached)}/{len(reach)} reached)",
                       f"{100 * cire_s / eval_s:.2f}%" if eval_s else "—",
                       f"{1000 * out[label]['embed_s'] / max(1, embedded):.1f}" if embedded else "—",
-                      f"{statistics.fmean(clusters):.1f}, {out[label]['niche_kept']}" if clusters else "—")
+                      f"{statistics.fmean(clusters):.1f}, {out[label]['niche_kept']}, "
+                      f"{out[label]['behaviour_duplicates']}" if clusters else "—")
     return out

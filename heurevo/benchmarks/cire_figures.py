@@ -51,4 +51,6 @@ def cire_figures(run: Run, summary: RunSummary) -> dict[str, Any]:
             "embed_s": embed_s, "cluster_s": cluster_s,
             "embedded": parts.index.embedded if parts and parts.index else 0,
             "not_novel": summary.stats.not_novel, "generations": summary.stats.generation,
-            "niching": niching_figures(run.store)}
+            "niching": niching_figures(run.store),
+            "behaviour_duplicates": sum(d["kind"] == "behaviour"
+                                        for _, d in run.store.cire_records("novelty"))}
