@@ -76,3 +76,18 @@ def test_a_failed_judge_call_keeps_the_measured_fitness(fake_llm, tmp_path) -> N
     (v,) = cire_json(store)["judge"]
     assert v["rating"] is None and "bad request" in v["error"]
     store.close()
+
+
+def test_bad_cire_settings_name_their_key(tmp_path) -> None:
+    import pytest
+
+    from heurevo.config import load_toml
+    from heurevo.engine.run_config import RunConfig
+    from heurevo.errors import ConfigError
+
+    for section, key, value in (("judge", "weight", "-1"), ("surrogate", "screen_quantile", "1.5"),
+                                ("clustering", "max_clusters", "0")):
+        path = tmp_path / f"{section}.toml"
+        path.write_text(f'problem = "pbo"\n[cire.{section}]\n{key} = {value}\n')
+        with pytest.raises(ConfigError, match=f"cire.{section}.{key}"):
+            load_toml(RunConfig, path)

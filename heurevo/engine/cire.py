@@ -39,6 +39,14 @@ class CireConfig:
     #: Reflective multi-turn refinement (Observe, Reason, Act) per group, for LLM proposers.
     refinement: bool = False
 
+    def validate(self) -> None:
+        """Reject settings that cannot work (the message names ``cire.<section>.<key>``)."""
+        for name in ("embedding", "clustering", "novelty", "notebook", "surrogate", "judge"):
+            try:
+                getattr(self, name).validate()
+            except ValueError as exc:
+                raise ValueError(f"cire.{name}.{exc}") from None
+
     @property
     def needs_embeddings(self) -> bool:
         """True when any switched-on component embeds code or text."""
