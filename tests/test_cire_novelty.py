@@ -68,3 +68,28 @@ def test_behavioural_duplicates_are_marked(tmp_path):
     assert nov.admit(c) is None
     assert [d["kind"] for _, d in store.cire_records("novelty")] == ["behaviour"]
     store.close()
+
+
+def test_prepare_embeds_a_generation_in_one_call_and_decides_the_same(tmp_path):
+    """The batched check gives the verdicts one-by-one checks give, with one model call."""
+    first = member(ORIGINAL, (1.0,) * 4)
+    other = member(CHANGED, (1.1,) * 4)
+    batch = [_at(member(NEAR, (1.0,) * 4), 1), _at(member(CHANGED + "\n", (1.0,) * 4), 1),
+             _at(member("def score(a, b):\n    return a - b\n", (1.0,) * 4), 1)]
+    verdicts = []
+    for sub, prepared in (("one", False), ("batch", True)):
+        nov, store = _filter(tmp_path / sub, code_similarity=0.6)
+        for m in (first, other):
+            nov.admit(dataclasses.replace(m, candidate=_at(m, 0)))
+        calls = nov.index.calls
+        if prepared:
+            nov.prepare(batch)
+            assert nov.index.calls == calls + 1
+        got = [nov.check(c) for c in batch]
+        if prepared:
+            assert nov.index.calls == calls + 1  # the checks embedded nothing more
+        verdicts.append([(v.kind, v.duplicate_of) if v else None for v in got])
+        store.close()
+    assert verdicts[0] == verdicts[1]
+    assert verdicts[1][0] == ("embedding", first.candidate.id)
+    assert verdicts[1][1] == ("source", other.candidate.id)

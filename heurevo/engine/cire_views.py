@@ -8,12 +8,14 @@ from typing import Any
 from rich.console import Group
 from rich.table import Table
 
+from heurevo.engine.surrogate import accuracy
 from heurevo.populations.store import Store
 
 
 def cire_json(store: Store) -> dict[str, Any]:
     """``clusters`` (per generation: members and centre distances), ``novelty_rejections``,
-    ``behaviour_duplicates``, ``notebook_entries_used`` and ``refinement`` turns."""
+    ``behaviour_duplicates``, ``notebook_entries_used``, ``refinement`` turns, ``surrogate``
+    (its predictions' accuracy; empty when it was off) and ``judge`` verdicts."""
     novelty = [{"generation": g, **d} for g, d in store.cire_records("novelty")]
     return {
         "clusters": [{"generation": g, "clusters": d["clusters"], "survivors": d.get("survivors", [])}
@@ -22,6 +24,8 @@ def cire_json(store: Store) -> dict[str, Any]:
         "behaviour_duplicates": [n for n in novelty if n["kind"] == "behaviour"],
         "notebook_entries_used": [e.data for e in store.events("notebook_used")],
         "refinement": [{"generation": g, **d} for g, d in store.cire_records("refinement")],
+        "surrogate": accuracy(store),
+        "judge": [e.data for e in store.events("judge")],
     }
 
 
@@ -44,6 +48,17 @@ def cire_report(store: Store) -> Group | None:
                  f"({', '.join(sorted({r['kind'] for r in rej})) or 'none'}), "
                  f"{len(data['behaviour_duplicates'])} behavioural duplicates marked; "
                  f"notebook entries used in prompts: {used}")
+    if data["surrogate"]:
+        s = data["surrogate"]
+        rho = "—" if s["spearman"] is None else f"{s['spearman']:.2f}"
+        mae = "—" if s["mae"] is None else f"{s['mae']:.4f}"
+        parts.append(f"surrogate: {s['predictions']} predictions, {s['screened']} screened out; on "
+                     f"the {s['evaluated']} evaluated: mean absolute error {mae}, Spearman {rho}")
+    if data["judge"]:
+        rated = [j["rating"] for j in data["judge"] if j["rating"] is not None]
+        mean = f"mean rating {sum(rated) / len(rated):.1f}" if rated else "no rating read"
+        parts.append(f"judge: {len(data['judge'])} verdicts ({mean}; "
+                     f"{len(data['judge']) - len(rated)} failed or unreadable)")
     if data["refinement"]:
         r = Table(title="refinement conversations (latest 6 turns)")
         for col in ("gen", "group", "turn", "text"):

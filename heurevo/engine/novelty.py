@@ -5,7 +5,11 @@ normalised, :func:`~heurevo.engine.normalise.normalised_sources`) equals an earl
 its code embedding is at least ``code_similarity`` (cosine) close to one (except for operators
 whose point is a small change, such as constant tuning). It is compared with
 the candidates admitted in *earlier* generations only, so which candidate of a generation is
-rejected never depends on thread timing and a resumed run decides the same. The verdict becomes
+rejected never depends on thread timing and a resumed run decides the same. Because the archive
+of earlier generations is fixed while a generation runs, :meth:`NoveltyFilter.prepare` embeds
+all of a generation's first proposals together with the archive in one model call and keeps
+each one's nearest earlier candidate; :meth:`NoveltyFilter.check` then embeds only a follow-up
+it has not seen. The verdict becomes
 a ``REJECTED`` result whose feedback names the earlier candidate, so the proposer is told why.
 After evaluation, a candidate that scored the same as an earlier one on every instance is
 marked a behavioural duplicate. Rejections and marks go to the store's ``novelty`` table.
@@ -14,9 +18,8 @@ marked a behavioural duplicate. Rejections and marks go to the store's ``novelty
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from heurevo.engine.behaviour import same_behaviour
 from heurevo.engine.embeddings import EmbeddingIndex
@@ -96,28 +99,52 @@ class NoveltyFilter:
         self._recorded = {(d["candidate"], d["kind"]) for _, d in store.cire_records("novelty")} \
             if store is not None else set()
         self.rejected = 0
+        #: Candidate id → (nearest earlier candidate, cosine), from :meth:`prepare`.
+        self._nearest: dict[str, tuple[str, float]] = {}
 
     def _record(self, verdict: Verdict, generation: int) -> None:
         if self.store is not None and (verdict.candidate, verdict.kind) not in self._recorded:
             self._recorded.add((verdict.candidate, verdict.kind))
             self.store.add_cire_record("novelty", generation, verdict.to_json())
 
+    def _embedded(self, cand: Candidate) -> bool:
+        """True when ``cand`` gets the embedding test (the test is on; not a tuning operator)."""
+        return self.config.code_similarity <= 1.0 and cand.operator not in self.config.exempt_operators
+
+    def _find_nearest(self, cands: Sequence[Candidate]) -> None:
+        """Each candidate's nearest archived candidate of an earlier generation (one model call)."""
+        cands = [c for c in dict((c.id, c) for c in cands).values() if self._embedded(c)]
+        if not cands or not self._archive:
+            return
+        earlier = [m.candidate for m in self._archive]
+        vecs = self.index.vectors([*cands, *earlier])
+        sims = vecs[:len(cands)] @ vecs[len(cands):].T
+        for row, cand in zip(sims, cands, strict=True):
+            ok = [j for j, e in enumerate(earlier) if e.generation < cand.generation]
+            if ok:
+                j = max(ok, key=lambda k: (row[k], -k))  # the first of equal maxima, as argmax
+                self._nearest[cand.id] = (earlier[j].id, float(row[j]))
+
+    def prepare(self, cands: Sequence[Candidate]) -> None:
+        """Embed a generation's proposals with the archive in one call, for :meth:`check`."""
+        with self._lock:
+            self._nearest = {}
+            self._find_nearest(cands)
+
     def check(self, cand: Candidate) -> Verdict | None:
         """A verdict when ``cand`` repeats a candidate of an earlier generation, else None."""
         with self._lock:
-            earlier = [m for m in self._archive if m.candidate.generation < cand.generation]
             text = normalised_sources(cand.sources, self.index.defaults)
             first = self._texts.get(text)
             verdict = None
             if first is not None and first[1] < cand.generation and first[0] != cand.id:
                 verdict = Verdict(cand.id, first[0], "source")
-            elif earlier and self.config.code_similarity <= 1.0 and \
-                    cand.operator not in self.config.exempt_operators:
-                vecs = self.index.vectors([cand, *(m.candidate for m in earlier)])
-                sims = vecs[1:] @ vecs[0]
-                j = int(np.argmax(sims))
-                if sims[j] >= self.config.code_similarity and earlier[j].candidate.id != cand.id:
-                    verdict = Verdict(cand.id, earlier[j].candidate.id, "embedding", float(sims[j]))
+            elif self._embedded(cand):
+                if cand.id not in self._nearest:  # a follow-up: embedded on its own
+                    self._find_nearest([cand])
+                near = self._nearest.get(cand.id)
+                if near is not None and near[1] >= self.config.code_similarity and near[0] != cand.id:
+                    verdict = Verdict(cand.id, near[0], "embedding", near[1])
             if verdict is not None:
                 self.rejected += 1
                 self._record(verdict, cand.generation)

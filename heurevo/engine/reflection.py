@@ -6,7 +6,8 @@ distant references and the notebook's lessons), then *reasons* about why some wi
 *acts*: in explore mode (progress stalled, or the population converged into one cluster) it
 writes a new mechanism or recombines ideas across clusters; in exploit mode it refines the best.
 The Act answer goes through the usual code writer (checks, repairs). Every turn is stored in
-the run store's ``refinement`` table (``heurevo show`` prints them).
+the run store's ``refinement`` table (``heurevo show`` prints them); a proposer that goes on
+talking about the Act's result (AutoPBO's Evaluator and revisions) adds its turns there too.
 """
 
 from __future__ import annotations
@@ -64,7 +65,8 @@ class Refiner:
         self.store = store
         self.clip = feedback_chars
 
-    def _turn(self, request: ProposalRequest, step: str, text: str) -> None:
+    def record(self, request: ProposalRequest, step: str, text: str) -> None:
+        """Store one turn of ``request``'s conversation in the ``refinement`` table."""
         if self.store is not None:
             self.store.add_cire_record("refinement", request.generation, {
                 "group": group_id(request), "members": [m.candidate.id for m in request.group],
@@ -96,14 +98,14 @@ class Refiner:
             answer = self.writer.chat(messages, seed=seed, role=f"refine-{step}", slot=slot.name,
                                       operator=op, repair=False)
             messages = (*messages, ("assistant", answer.text))
-            self._turn(request, step, answer.text)
+            self.record(request, step, answer.text)
         act = render("refine_act_explore", reason=request.reason or "explore",
                      def_line=slot.def_line()) if request.mode == "explore" else \
             render("refine_act_exploit", def_line=slot.def_line())
         written = self.writer.write(slot, (*messages, ("user", act)), seed=seed, operator=op,
                                     role="refine-act", repairs_used=0, first_is_repair=False,
                                     parent_source=parent_source)
-        self._turn(request, "act", f"{{{written.idea}}}\n{written.source}")
+        self.record(request, "act", f"{{{written.idea}}}\n{written.source}")
         return Proposal({slot.name: written.source}, op, written.idea,
                         meta={"slot": slot.name, "messages": written.messages,
                               "repairs": written.repairs, "parent_source": parent_source,

@@ -63,12 +63,20 @@ class LoopHooks(Protocol):
         """A ``REJECTED`` result given to the proposer in place of an evaluation, or None."""
         ...
 
+    def rescore(self, member: Member) -> Member:
+        """The member the controller is told (an LLM judge's composite fitness, say)."""
+        ...
+
     def admit(self, member: Member) -> None:
         """Learn from an evaluated candidate (in tell order)."""
         ...
 
     def annotate(self, request: ProposalRequest) -> ProposalRequest:
         """The request with anything the hooks add (lessons for the prompts)."""
+        ...
+
+    def prepare(self, cands: list[Candidate]) -> None:
+        """Before a generation's checks: see all its first proposals at once (one embedding call)."""
         ...
 
     def end_generation(self, generation: int) -> None:
@@ -242,6 +250,8 @@ class RunLoop:
         self._sync_best()
 
     def _tell(self, member: Member) -> None:
+        if self.hooks is not None:
+            member = self.hooks.rescore(member)
         self.controller.tell(member)
         if self.hooks is not None:
             self.hooks.admit(member)
@@ -314,11 +324,10 @@ class RunLoop:
             self._reserved += 1
             return True
 
-    def _chain(self, req: ProposalRequest,
-               incumbent: EvaluationResult | None) -> list[tuple[Candidate, EvaluationResult, bool]]:
-        """Propose, evaluate (paired with the generation's incumbent), follow up while asked to."""
+    def _chain(self, req: ProposalRequest, incumbent: EvaluationResult | None,
+               proposal: Proposal | None) -> list[tuple[Candidate, EvaluationResult, bool]]:
+        """Check and evaluate ``proposal`` (paired with the generation's incumbent), follow up while asked to."""
         out: list[tuple[Candidate, EvaluationResult, bool]] = []
-        proposal = self._propose(lambda: self.proposer.propose(req), req.operator)
         for round_ in range(1 + self.proposer.max_followups):
             if proposal is None:
                 break
@@ -353,7 +362,15 @@ class RunLoop:
         if self.budgets.proposals is not None:
             requests = requests[:max(0, self.budgets.proposals - self.stats.proposals)]
         self._reserved = self.stats.evaluations
-        chains = [pool.submit(self._chain, req, incumbent) for req in requests]
+        # Every first proposal before any check, so the hooks embed the generation in one call.
+        firsts = list(pool.map(lambda r: self._propose(lambda: self.proposer.propose(r), r.operator),
+                               requests))
+        if self.hooks is not None:
+            with self._engine_time():
+                self.hooks.prepare([self._candidate(r, p) for r, p in zip(requests, firsts, strict=True)
+                                    if p is not None])
+        chains = [pool.submit(self._chain, req, incumbent, first)
+                  for req, first in zip(requests, firsts, strict=True)]
         for fut in chains:  # tell in request order: deterministic
             for cand, result, reused in fut.result():
                 if cand.id in self._seen:  # the same code again: not a new evaluation

@@ -98,6 +98,7 @@ class RunConfig:
         if self.proposer not in PROPOSERS:
             raise ValueError(f"proposer: unknown proposer '{self.proposer}'; "
                              f"known: {', '.join(PROPOSERS.names())}")
+        self.cire.validate()
         for key in ("max_tokens_total", "max_cost_usd"):
             if getattr(self.llm, key) is not None:
                 raise ValueError(f"llm: {key} is taken from the run's budget; set "

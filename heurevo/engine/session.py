@@ -20,7 +20,7 @@ from heurevo.config import dump_toml, load_toml
 from heurevo.engine.cire import CireParts, build_parts
 from heurevo.engine.controller import Controller
 from heurevo.engine.evaluate import StagedEvaluator
-from heurevo.engine.proposers.factory import make_proposer
+from heurevo.engine.proposers.factory import make_client, make_proposer
 from heurevo.engine.run import Acceptance, Budgets, RunLoop, RunStats, RunSummary
 from heurevo.engine.run_config import RunConfig
 from heurevo.engine.run_lock import RunFolderError, RunLock, not_writable
@@ -162,7 +162,8 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
                               f"{config.problem}'s slots", key="slots", path=cfg_path)
         _check_slots(dataclasses.replace(config, slots=names), cfg_path)
         cire = build_parts(config.cire, slots, store, run_dir.name, config.problem,
-                           prompts=config.proposer != "gp")
+                           prompts=config.proposer != "gp",
+                           judge_client=make_client(config, store) if config.cire.judge.enabled else None)
     except BaseException:
         for part in reversed(parts):
             with contextlib.suppress(Exception):

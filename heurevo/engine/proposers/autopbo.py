@@ -11,6 +11,12 @@ checks or crashed goes back to the Editor with the feedback (an AutoToS repair r
 ran is accepted, or sent back with a next-step suggestion for up to ``refine_rounds`` rounds.
 The controller keeps the best version and its greedy slot schedule moves on to the next slot
 on top of it.
+
+With CIRE's reflective refinement on (``[cire] refinement``), a request that carries a group
+(clustering on) skips the Planner: the Editor first observes the group's members, reasons about
+why some win or fail, then acts (:mod:`heurevo.engine.reflection`); the Evaluator's verdict on
+the result and any revision continue the same conversation, and every turn (observe, reason,
+act, evaluate, revise) is stored in the ``refinement`` table that ``heurevo show`` prints.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from heurevo.engine.llm.prompts import (
     FITNESS_NOTE,
@@ -40,9 +46,13 @@ from heurevo.engine.proposers.llm import (
     source_of,
     target_slot,
 )
+from heurevo.engine.reflection import Refiner, group_id
 from heurevo.populations.records import Candidate, EvaluationResult, Member, ProposalRequest
 from heurevo.populations.store import Store
 from heurevo.solvers.slots import Slot
+
+if TYPE_CHECKING:
+    from heurevo.engine.run_config import RunConfig
 
 PLANNER_SYSTEM = ("You are the Planner of a team that improves one heuristic function of a "
                   "solver. You answer with JSON only.")
@@ -134,12 +144,23 @@ class AutoPBOProposer(ModelProposer):
         return {"plan": 1.0}
 
     def __init__(self, client: MeteredClient, slots: dict[str, Slot],
-                 config: LLMProposerConfig | None = None, store: Store | None = None):
+                 config: LLMProposerConfig | None = None, store: Store | None = None,
+                 refine: bool = False):
         super().__init__(client, slots, config, store)
         self.max_followups = self.config.repair_rounds + self.config.refine_rounds
+        #: CIRE's Observe → Reason → Act conversation, in place of the Planner for a group.
+        self.refiner = Refiner(self.writer, store, self.config.feedback_chars) if refine else None
         self._lock = threading.Lock()
         self._key_locks: dict[tuple[int, str, str], threading.Lock] = {}
         self._plans: dict[tuple[int, str, str], list[Plan] | str] = {}
+
+    @classmethod
+    def from_run(cls, config: RunConfig, slots: dict[str, Slot], store: Store) -> AutoPBOProposer:
+        """The agents on the run's chat client, with CIRE's refinement when the run asks for it."""
+        from heurevo.engine.proposers.factory import make_client
+
+        return cls(make_client(config, store), slots, config.llm_proposer, store,
+                   refine=config.cire.refinement)
 
     # --- Planner ------------------------------------------------------------------------
     def plans(self, request: ProposalRequest, slot: Slot) -> list[Plan]:
@@ -188,6 +209,8 @@ class AutoPBOProposer(ModelProposer):
     def propose(self, request: ProposalRequest) -> Proposal:
         """The Editor's implementation of the plan this request's seed picks."""
         slot = target_slot(request, self.slots)
+        if self.refiner is not None and len(request.group) >= 2:
+            return self._refined(request, slot)
         plans = self.plans(request, slot)
         index = request.seed % len(plans)
         plan = plans[index]
@@ -208,6 +231,21 @@ class AutoPBOProposer(ModelProposer):
                               "parent_source": parent_source, "plan": index,
                               "plan_title": plan.title, "plan_change": plan.change})
 
+    def _refined(self, request: ProposalRequest, slot: Slot) -> Proposal:
+        """The Editor's Observe → Reason → Act over the request's group (no Planner)."""
+        parent = request.parents[0] if request.parents else None
+        parent_source = source_of(parent, request, slot)
+        p = self.refiner.propose(request, slot, parent_source)  # type: ignore[union-attr]
+        title = f"refinement of group {group_id(request)}"
+        return Proposal(p.sources, "plan", p.idea,
+                        meta={**p.meta, "refines": 0, "plan": -1, "plan_title": title,
+                              "plan_change": p.idea or title})
+
+    def _turn(self, request: ProposalRequest, meta: dict[str, Any], step: str, text: str) -> None:
+        """A turn after the Act of a refined proposal, in the same conversation's record."""
+        if self.refiner is not None and "refined_group" in meta:
+            self.refiner.record(request, step, text)
+
     # --- Evaluator ----------------------------------------------------------------------
     def followup(self, request: ProposalRequest, proposal: Proposal, candidate: Candidate,
                  result: EvaluationResult) -> Proposal | None:
@@ -226,6 +264,8 @@ class AutoPBOProposer(ModelProposer):
         if verdict is None:
             return None
         self._verdict_event(candidate, slot, verdict, meta)
+        self._turn(request, meta, "evaluate", f"{'accept' if verdict.accept else 'revise'} "
+                   f"({verdict.outcome}): {verdict.suggestion}")
         if verdict.accept:
             return None
         messages = (*meta["messages"], ("user", render(
@@ -236,6 +276,7 @@ class AutoPBOProposer(ModelProposer):
                                     role="editor", repairs_used=int(meta.get("repairs", 0)),
                                     first_is_repair=False, parent_source=candidate.sources.get(
                                         slot.name), previous_idea=proposal.idea)
+        self._turn(request, meta, "revise", f"{{{written.idea}}}\n{written.source}")
         return Proposal({slot.name: written.source}, "plan", written.idea,
                         meta={**meta, "messages": written.messages, "repairs": written.repairs,
                               "refines": refines + 1})
