@@ -20,12 +20,14 @@ zero), then at least 1.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from heurevo.benchmarks.formats.pbmodel import PBFormula, Term
 from heurevo.errors import InstanceFormatError
 from heurevo.solvers.pbo.cxxsort import cxx_sort_order
+from heurevo.solvers.pbo.records import PBOArrays, pack_instance
 
 #: Largest magnitude any coefficient sum may reach (headroom below 2**63 for the kernel's sums).
 INT_LIMIT = 2**62
@@ -57,6 +59,11 @@ class PBOInstance:
     obj_offset: int             # minimised value = paid cost + obj_offset
     obj_sign: int               # +1 (min:, WBO) or -1 (max:): formula objective = sign * minimised
     unsat_lines: tuple[int | None, ...]  # lines of constraints no assignment can satisfy
+
+    @cached_property
+    def arrays(self) -> PBOArrays:
+        """The kernel's instance record (these arrays, packed by field name)."""
+        return pack_instance(self)
 
     @property
     def n_constraints(self) -> int:
