@@ -28,6 +28,7 @@ from collections import namedtuple
 
 import numpy as np
 from numba import njit, types
+from numba.extending import intrinsic
 
 from heurevo.solvers.pbo.records import PBO_ARRAYS_TYPE, SEARCH_STATE_TYPE
 from heurevo.solvers.pbo.slots import PBO_SLOTS
@@ -50,6 +51,14 @@ DONE, OPTIMUM, BAD_BEST_PICK, BAD_ESCAPE_PICK = 0, 1, -1, -2
 
 #: Cast an index to unsigned so that indexing with it skips Numba's negative-index wraparound.
 ix = np.uint64
+
+@intrinsic
+def readonly(typingctx, arr):
+    """The same array, typed read-only: what a slot receives of a state array it may not write
+    (the data model is the same, so this costs nothing)."""
+    sig = arr.copy(readonly=True)(arr)
+    return sig, lambda context, builder, signature, args: args[0]
+
 
 def scratch_size(n_vars: int, n_constraints: int) -> int:
     """Length of the kernel's int64 work array (layout: the offsets below ``_flip``)."""
@@ -514,17 +523,20 @@ def run_search(inst, st, f_init, f_hard, f_obj, f_score, f_best, f_weights, f_es
         if ctr[STEP] >= ctr[STEP_LIMIT]:
             return DONE
         if ctr[N_GOOD] > 0:
-            v = f_best(st.good, ctr[N_GOOD], st.score, st.last_flip, rng)
+            v = f_best(readonly(st.good), ctr[N_GOOD], readonly(st.score),
+                       readonly(st.last_flip), rng)
             if v < 0 or v >= n:
                 return BAD_BEST_PICK
         else:
-            changed = f_weights(st.hard_w, st.unsat, ctr[N_UNSAT], st.obj_w, st.paid,
-                                ctr[N_PAID], rng)
+            changed = f_weights(st.hard_w, readonly(st.unsat), ctr[N_UNSAT], st.obj_w,
+                                readonly(st.paid), ctr[N_PAID], rng)
             _apply_weights(changed, inst, st, fns)
             if ctr[N_UNSAT] == 0 and ctr[N_PAID] == 0:
                 return OPTIMUM
-            v = f_escape(st.unsat, ctr[N_UNSAT], inst.con_start, inst.lit_var, inst.lit_sign,
-                         values, st.score, st.last_flip, st.paid, ctr[N_PAID], inst.obj_var, rng)
+            v = f_escape(readonly(st.unsat), ctr[N_UNSAT], inst.con_start, inst.lit_var,
+                         inst.lit_sign, readonly(values), readonly(st.score),
+                         readonly(st.last_flip), readonly(st.paid), ctr[N_PAID], inst.obj_var,
+                         rng)
             if v < 0 or v >= n:
                 return BAD_ESCAPE_PICK
         _flip(v, inst, st, f_score)

@@ -56,7 +56,8 @@ STATE_SPEC: tuple[tuple[str, type, str], ...] = (
     ("ctr", np.int64, "C"), ("rng", np.uint64, "R"), ("scratch", np.int64, "S"),
 )
 
-#: The instance record (the arrays a search reads, never writes).
+#: The instance record (the arrays a search reads, never writes: read-only, also in their Numba
+#: type, so a slot that writes one does not compile).
 PBOArrays = namedtuple("PBOArrays", [f for f, _, _ in INSTANCE_SPEC] + list(INSTANCE_SCALARS))
 #: The state record (every array a search writes).
 SearchState = namedtuple("SearchState", [f for f, _, _ in STATE_SPEC])
@@ -68,9 +69,16 @@ def _array_type(dtype: type, readonly: bool = False) -> Any:
 
 #: Numba types of the records, as the kernel signature declares them.
 PBO_ARRAYS_TYPE = types.NamedTuple(
-    tuple(_array_type(d) for _, d, _ in INSTANCE_SPEC) + (types.int64,) * len(INSTANCE_SCALARS),
+    tuple(_array_type(d, readonly=True) for _, d, _ in INSTANCE_SPEC)
+    + (types.int64,) * len(INSTANCE_SCALARS),
     PBOArrays)
 SEARCH_STATE_TYPE = types.NamedTuple(tuple(_array_type(d) for _, d, _ in STATE_SPEC), SearchState)
+
+
+def readonly_signature(field: str) -> str:
+    """The Numba signature text of a read-only 1-d array like the record field ``field``."""
+    dtype = next(d for name, d, _ in INSTANCE_SPEC + STATE_SPEC if name == field)
+    return f"Array({np.dtype(dtype).name}, 1, 'C', readonly=True)"
 
 
 def _length(expr: str, dims: Mapping[str, int]) -> int:
@@ -78,7 +86,8 @@ def _length(expr: str, dims: Mapping[str, int]) -> int:
 
 
 def pack_instance(source: Any) -> PBOArrays:
-    """The instance record of ``source`` (any object with the fields as attributes), by name.
+    """The instance record of ``source`` (any object with the fields as attributes), by name:
+    read-only views of its arrays (``source``'s own arrays stay as they are).
 
     Raises ValueError when an array has the wrong dtype or length for its declaration."""
     dims = {d: int(np.size(getattr(source, f))) for d, f in
@@ -90,7 +99,9 @@ def pack_instance(source: Any) -> PBOArrays:
         if not isinstance(a, np.ndarray) or a.dtype != dtype or a.ndim != 1 or a.size != want:
             raise ValueError(f"instance field {name}: expected {np.dtype(dtype)}[{want}] ({size}),"
                              f" got {getattr(a, 'dtype', type(a).__name__)}{list(np.shape(a))}")
-        fields[name] = np.ascontiguousarray(a)
+        view = np.ascontiguousarray(a).view()
+        view.flags.writeable = False
+        fields[name] = view
     for name in INSTANCE_SCALARS:
         fields[name] = np.int64(getattr(source, name))
     return PBOArrays(**fields)
