@@ -103,8 +103,9 @@ def _set_remove(items, pos, ctr, k, x):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _score_of(u, hscore, oscore, ctr, f_score):
-    if ctr[INLINE] & INLINE_SCORE:
+def _score_of(u, hscore, oscore, inline, f_score):
+    """u's combined score; inline: calculate_score is its default (computed here, no call)."""
+    if inline:
         return hscore[u] + oscore[u]
     return f_score(hscore[u], oscore[u])
 
@@ -124,10 +125,10 @@ def _obj_e(j, obj_w, obj_cost, obj_avg, ctr, f_obj):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _rescore_one(u, rising, hscore, oscore, score, good, good_pos, ctr, f_score):
+def _rescore_one(u, rising, hscore, oscore, score, good, good_pos, ctr, inline, f_score):
     """Recompute u's score after a weight change; as in NuPBO a rising score may only join
     the candidate stack and a falling one may only leave it."""
-    s = _score_of(u, hscore, oscore, ctr, f_score)
+    s = _score_of(u, hscore, oscore, inline, f_score)
     score[u] = s
     if rising:
         if s > 0.0 and good_pos[u] < 0:
@@ -337,6 +338,7 @@ def _flip(v, inst, st, f_score):
     hscore, oscore, score, good_pos, scratch, ctr = st.hscore, st.oscore, st.score, \
         st.good_pos, st.scratch, st.ctr
     n = values.size
+    inline = (ctr[INLINE] & INLINE_SCORE) != 0  # a local: ctr is written in the loops below
     stamp = ctr[STEP] + 1
     nt = 0
     old = values[v]
@@ -410,7 +412,7 @@ def _flip(v, inst, st, f_score):
         else:
             _set_remove(paid, paid_pos, ctr, N_PAID, j)
             ctr[COST] -= obj_cost[j]
-    score[v] = _score_of(v, hscore, oscore, ctr, f_score)
+    score[v] = _score_of(v, hscore, oscore, inline, f_score)
     # rescore the touched variables; collect those leaving the stack (with their positions)
     # and, compacted at the front of the touched list, those that may join it
     nr = 0
@@ -421,7 +423,7 @@ def _flip(v, inst, st, f_score):
     na = 0
     for i in range(nt):
         u = ix(scratch[ix(_TOUCHED * n + i)])
-        su = _score_of(u, hscore, oscore, ctr, f_score)
+        su = _score_of(u, hscore, oscore, inline, f_score)
         score[u] = su
         if good_pos[u] >= 0:
             if not su > 0.0:
@@ -451,6 +453,7 @@ def _apply_weights(obj_changed, inst, st, fns):
     hscore, oscore, score, good, good_pos, ctr = st.hscore, st.oscore, st.score, st.good, \
         st.good_pos, st.ctr
     f_hard, f_obj, f_score = fns.penalty_hard, fns.penalty_obj, fns.calculate_score
+    inline = (ctr[INLINE] & INLINE_SCORE) != 0
     exact_hard = (ctr[INLINE] & (INLINE_HARD | INLINE_WEIGHTS)) == INLINE_HARD | INLINE_WEIGHTS
     exact_obj = (ctr[INLINE] & (INLINE_OBJ | INLINE_WEIGHTS)) == INLINE_OBJ | INLINE_WEIGHTS
     for i in range(ix(ctr[N_UNSAT])):
@@ -469,7 +472,8 @@ def _apply_weights(obj_changed, inst, st, fns):
             if cv != 0:
                 d = cv / con_avg[c] if exact_hard else de * cv
                 hscore[u] += d
-                _rescore_one(u, d > 0.0, hscore, oscore, score, good, good_pos, ctr, f_score)
+                _rescore_one(u, d > 0.0, hscore, oscore, score, good, good_pos, ctr, inline,
+                             f_score)
     n_units = obj_var.size if obj_changed != 0 else 0
     for j in range(n_units):
         e = _obj_e(j, obj_w, obj_cost, obj_avg, ctr, f_obj)
@@ -483,7 +487,7 @@ def _apply_weights(obj_changed, inst, st, fns):
         if values[v] != obj_paid[j]:
             de = -de
         oscore[v] += de
-        _rescore_one(v, de > 0.0, hscore, oscore, score, good, good_pos, ctr, f_score)
+        _rescore_one(v, de > 0.0, hscore, oscore, score, good, good_pos, ctr, inline, f_score)
 
 
 @njit(KERNEL_SIGNATURE, cache=True, nogil=True, _nrt=False)

@@ -26,19 +26,22 @@ from numba import from_dtype, types
 #: m (hard constraints), L (literals) and J (objective units).
 INSTANCE_SPEC: tuple[tuple[str, type, str], ...] = (
     ("con_start", np.int64, "m + 1"),   # literals of constraint c: con_start[c]:con_start[c+1]
-    ("lit_var", np.int64, "L"),         # 0-based variable of each literal
+    ("lit_var", np.int32, "L"),         # 0-based variable of each literal
     ("lit_sign", np.int8, "L"),         # 1 for x, 0 for ~x
     ("lit_coef", np.int64, "L"),        # coefficient (> 0), descending within a constraint
     ("con_degree", np.int64, "m"),      # right-hand side (> 0)
     ("con_avg", np.int64, "m"),         # max(1, rounded mean coefficient)
     ("occ_start", np.int64, "n + 1"),   # occurrences of variable v: occ_start[v]:occ_start[v+1]
-    ("occ_con", np.int64, "L"),         # constraint of each occurrence
-    ("occ_lit", np.int64, "L"),         # literal position of each occurrence
+    ("occ_con", np.int32, "L"),         # constraint of each occurrence
+    ("occ_lit", np.int32, "L"),         # literal position of each occurrence
     ("obj_var", np.int64, "J"),         # variable of each objective unit
     ("obj_cost", np.int64, "J"),        # its cost (> 0)
     ("obj_paid", np.int8, "J"),         # the value of obj_var at which the cost is paid
     ("var_obj", np.int64, "n"),         # objective unit of each variable, -1 if none
 )
+#: The int32 index fields hold values below this (checked when an instance is built).
+INDEX_LIMIT = 2**31
+
 #: Scalar instance fields (int64), after the arrays.
 INSTANCE_SCALARS = ("obj_avg",)
 
@@ -75,10 +78,14 @@ PBO_ARRAYS_TYPE = types.NamedTuple(
 SEARCH_STATE_TYPE = types.NamedTuple(tuple(_array_type(d) for _, d, _ in STATE_SPEC), SearchState)
 
 
+def field_dtype(field: str) -> np.dtype:
+    """The declared dtype of the record field ``field`` (instance or state)."""
+    return np.dtype(next(d for name, d, _ in INSTANCE_SPEC + STATE_SPEC if name == field))
+
+
 def readonly_signature(field: str) -> str:
     """The Numba signature text of a read-only 1-d array like the record field ``field``."""
-    dtype = next(d for name, d, _ in INSTANCE_SPEC + STATE_SPEC if name == field)
-    return f"Array({np.dtype(dtype).name}, 1, 'C', readonly=True)"
+    return f"Array({field_dtype(field).name}, 1, 'C', readonly=True)"
 
 
 def _length(expr: str, dims: Mapping[str, int]) -> int:
