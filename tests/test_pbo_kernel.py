@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import pickle
 import random
 import time
 from collections import namedtuple
@@ -221,3 +222,14 @@ def test_records_name_their_fields_so_a_swap_is_refused() -> None:
     state = new_state(inst, 1)
     run_chunk(inst, state, 500, fns)
     assert_consistent(inst, state)
+
+
+def test_an_unpickled_instance_still_runs() -> None:
+    """The cached read-only record is not pickled: a copy re-packs its own on first use."""
+    inst = build_instance(generate("knapsack", 20, 3))
+    assert not inst.arrays.obj_cost.flags.writeable and inst.obj_cost.flags.writeable
+    copy = pickle.loads(pickle.dumps(inst))
+    a, b = new_state(inst, 2), new_state(copy, 2)
+    run_chunk(inst, a, 300, functions_for({}))
+    run_chunk(copy, b, 300, functions_for({}))
+    assert np.array_equal(a.values, b.values) and a.ctr[K.BEST_COST] == b.ctr[K.BEST_COST]

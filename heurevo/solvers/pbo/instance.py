@@ -65,6 +65,11 @@ class PBOInstance:
         """The kernel's instance record (these arrays, packed by field name)."""
         return pack_instance(self)
 
+    def __getstate__(self) -> dict:
+        """Pickle without the cached record (an unpickled array is writeable again; the record
+        is re-packed read-only on first use)."""
+        return {k: v for k, v in self.__dict__.items() if k != "arrays"}
+
     @property
     def n_constraints(self) -> int:
         """Number of normalised hard constraints."""
