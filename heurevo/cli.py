@@ -112,12 +112,16 @@ def bench_pbo(
     pattern: Annotated[str, typer.Option("--instances", help="Glob over file names.")] = "*.opb",
     references: Annotated[bool, typer.Option("--references/--no-references", help="Also run pyscipopt and CP-SAT when installed.")] = True,
     out: Annotated[Path | None, typer.Option("--out", help="Write the results as JSON here.")] = None,
+    nupbo: Annotated[Path | None, typer.Option("--nupbo", help="A NuPBO binary to run side by side (same instances, seed and time limit); without it there is no NuPBO column and the bench prints how to build one.")] = None,
 ) -> None:
-    """PBO: flips/s and objective per instance vs NuPBO and reference solvers."""
+    """PBO: flips/s and objective per instance, side by side with NuPBO and reference solvers."""
     from heurevo.bench.pbo import run_pbo_bench
 
-    run_pbo_bench(data=data, steps=steps, time_s=time_s, seed=seed, pattern=pattern,
-                  references=references, out=out, console=console, seeds=seeds)
+    try:
+        run_pbo_bench(data=data, steps=steps, time_s=time_s, seed=seed, pattern=pattern,
+                      references=references, out=out, console=console, seeds=seeds, nupbo=nupbo)
+    except ValueError as exc:
+        raise HeurevoError(f"bench pbo: {exc}") from None
 
 
 @bench_app.command("tsp")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import pickle
 import random
 import time
+from collections import namedtuple
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from heurevo.instances.formats.opb import parse_pb
 from heurevo.instances.generators.pbo import generate
 from heurevo.solvers.pbo import kernel as K
 from heurevo.solvers.pbo.instance import PBOInstance, build_instance
+from heurevo.solvers.pbo.records import pack_instance
 from heurevo.solvers.pbo.reference import scratch_state
 from heurevo.solvers.pbo.search import functions_for, new_state, run_chunk, search
 from heurevo.solvers.pbo.slots import PBO_SLOTS, pbo_slots
@@ -193,3 +197,39 @@ def test_candidate_stack_follows_nupbo_order(family: str, size: int, seed: int) 
         assert state.good[: state.ctr[K.N_GOOD]].tolist() == expected, f"step {step}"
         checked += 1
     assert checked > 100
+
+
+def test_records_name_their_fields_so_a_swap_is_refused() -> None:
+    """The kernel reads its records by field name: a record declaring two same-typed fields in
+    swapped order is refused by the kernel's signature, a swapped pair of different lengths by
+    the packing, and the record built from an instance holds each array under its own name."""
+    inst = build_instance(generate("setcover", 30, 1))
+    rec = inst.arrays
+    assert all(np.shares_memory(getattr(rec, f), getattr(inst, f)) for f in rec._fields[:-1])
+    fns = functions_for({})
+    for record, (a, b) in ((rec, ("occ_con", "occ_lit")), (new_state(inst, 1), ("hscore", "oscore"))):
+        names = list(record._fields)
+        i, j = names.index(a), names.index(b)
+        names[i], names[j] = b, a
+        swapped = namedtuple(type(record).__name__, names)(**record._asdict())
+        args = (swapped, new_state(inst, 1)) if record is rec else (rec, swapped)
+        with pytest.raises(TypeError, match="No matching definition"):
+            K.run_search(*args, *fns)
+    fields = {f: getattr(inst, f) for f in rec._fields}
+    fields["con_start"], fields["occ_start"] = fields["occ_start"], fields["con_start"]
+    with pytest.raises(ValueError, match="con_start"):
+        pack_instance(SimpleNamespace(**fields))
+    state = new_state(inst, 1)
+    run_chunk(inst, state, 500, fns)
+    assert_consistent(inst, state)
+
+
+def test_an_unpickled_instance_still_runs() -> None:
+    """The cached read-only record is not pickled: a copy re-packs its own on first use."""
+    inst = build_instance(generate("knapsack", 20, 3))
+    assert not inst.arrays.obj_cost.flags.writeable and inst.obj_cost.flags.writeable
+    copy = pickle.loads(pickle.dumps(inst))
+    a, b = new_state(inst, 2), new_state(copy, 2)
+    run_chunk(inst, a, 300, functions_for({}))
+    run_chunk(copy, b, 300, functions_for({}))
+    assert np.array_equal(a.values, b.values) and a.ctr[K.BEST_COST] == b.ctr[K.BEST_COST]

@@ -1,13 +1,17 @@
-"""``heurevo bench pbo``: flip rate and objective per instance against NuPBO and reference solvers.
+"""``heurevo bench pbo``: flip rate and objective per instance, side by side with NuPBO.
 
 For every ``.opb`` in the data folder: our default search at a fixed budget (every result
-verified), its flips/s over NuPBO's (``nupbo-60s.csv`` in ``shared/reference``), its objective
-against NuPBO's 60 s value and the known optimum (``optima.csv``), and, when installed, SCIP and
-CP-SAT at the same wall time (one thread each). Also reports the kernel and slot compile times.
+verified) and its objective against the known optimum (``optima.csv``). With ``nupbo`` (a NuPBO
+binary, see :data:`~heurevo.benchmarks.pbo_references.NUPBO_BUILD`) NuPBO runs in the same
+invocation, right after ours on the same instance with the same seed and time limit: its flip
+rate and objective (verified by heurevo) per instance, and the geometric mean of the flip-rate
+ratio. Ratios use each solver's CPU seconds, so a loaded machine skews them less than wall time.
+Without a binary there is no comparison column (stored numbers from another day are no side by
+side). When installed, SCIP and CP-SAT run at the same wall time (one thread each). Also reports
+the kernel and slot compile times.
 
-NuPBO's reference values are single runs (seed 1), so one of ours against one of theirs is partly
-a seed draw: ``seeds > 1`` also runs the next seeds and reports, per instance, the best and the
-median objective over all of them, and how often the median matches NuPBO's value.
+``seeds > 1`` also runs the next seeds and reports, per instance, the best and the median
+objective over all of them (one of ours against one of NuPBO's is partly a seed draw).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -34,13 +39,6 @@ def _read_csv(path: Path, key: str = "file") -> dict[str, dict[str, str]]:
         return {}
     with path.open(newline="") as fh:
         return {row[key]: row for row in csv.DictReader(fh)}
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text else None
-    except ValueError:
-        return None
 
 
 def compile_times() -> dict[str, float]:
@@ -64,31 +62,45 @@ def median_objective(objectives: list[int | None]) -> int | None:
 
 
 def _compare(ours: int | None, theirs: int | None) -> str:
-    """better / equal / worse than NuPBO's value; "—" where NuPBO has none (no verdict)."""
+    """better / equal / worse than NuPBO's objective (None: found nothing feasible)."""
     if theirs is None:
-        return "—"
+        return "equal" if ours is None else "better"
     if ours is None:
         return "worse"
     return "better" if ours < theirs else "equal" if ours == theirs else "worse"
 
 
+def _nupbo_row(binary: Path, path: Path, formula: Any, wall: float, seed: int,
+               ours: int | None, our_rate: float) -> dict[str, Any]:
+    nu = refs.solve_nupbo(binary, path, formula, wall, seed)
+    rate = nu.flips_per_cpu_s
+    return {"nupbo_objective": nu.objective, "nupbo_flips": nu.flips,
+            "nupbo_flips_per_s": nu.flips / nu.seconds if nu.flips and nu.seconds else None,
+            "nupbo_cpu_s": nu.cpu_s,
+            "flip_ratio": our_rate / rate if rate and our_rate else None,
+            "vs_nupbo": _compare(ours, nu.objective) if nu.answered else "—"}
+
+
 def run_pbo_bench(data: Path | None, steps: int | None, time_s: float, seed: int, pattern: str,
-                  references: bool, out: Path | None, console: Console,
-                  seeds: int = 1) -> list[dict[str, Any]]:
+                  references: bool, out: Path | None, console: Console, seeds: int = 1,
+                  nupbo: Path | None = None) -> list[dict[str, Any]]:
     """Run the benchmark, print a table and return one row per instance.
 
     ``seeds``: runs per instance (seeds ``seed``, ``seed + 1``, ...); the first is the one
-    compared with NuPBO's seed-1 value and timed against the reference solvers."""
+    compared with NuPBO (same seed) and timed against the reference solvers. ``nupbo``: a NuPBO
+    binary to run side by side (ValueError when it is not an executable file)."""
     if seeds < 1:
         raise ValueError(f"seeds: must be >= 1, got {seeds}")
+    if nupbo is not None and not (nupbo.is_file() and os.access(nupbo, os.X_OK)):
+        raise ValueError(f"--nupbo {nupbo}: not an executable file")
     folder = data or shared_data_dir("pbo")
     if folder is None or not folder.is_dir():
         console.print("[yellow]PBO bench skipped: no data folder (give --data or set HEUREVO_SHARED_DATA)[/]")
         return []
     files = sorted(folder.glob(pattern))
-    nupbo = _read_csv(folder.parent.parent / "reference" / "nupbo-60s.csv")
     optima = _read_csv(folder / "optima.csv")
     use = {name: references and refs.available(name) for name in ("scip", "cpsat")}
+    use["nupbo"] = nupbo is not None
     timings = compile_times()
     from heurevo.solvers.pbo.instance import build_instance
     from heurevo.solvers.pbo.solve import solve_instance
@@ -100,25 +112,31 @@ def run_pbo_bench(data: Path | None, steps: int | None, time_s: float, seed: int
             progress.update(task, description=f"heurevo {path.name}")
             formula = read_pb(path)
             inst = build_instance(formula, str(path))
-            runs = [solve_instance(inst, SolveOptions(steps=steps, time_s=None if steps else time_s,
-                                                      seed=seed + k)) for k in range(seeds)]
+            runs, cpu = [], 0.0
+            for k in range(seeds):
+                t0 = time.process_time()
+                runs.append(solve_instance(inst, SolveOptions(
+                    steps=steps, time_s=None if steps else time_s, seed=seed + k)))
+                cpu = cpu or time.process_time() - t0
             res = runs[0]
-            nu = nupbo.get(path.name, {})
             row: dict[str, Any] = {
                 "file": path.name, "objective": res.objective, "status": res.status,
-                "verified": res.verified, "seconds": res.seconds, "steps": res.steps,
-                "flips_per_s": res.extra.get("flips_per_s", 0.0),
-                "nupbo_flips_per_s": _int(nu.get("nupbo_flips_per_s")),
-                "nupbo_60s": _int(nu.get("nupbo_60s_objective")),
+                "verified": res.verified, "seconds": res.seconds, "cpu_s": cpu,
+                "steps": res.steps, "flips_per_s": res.extra.get("flips_per_s", 0.0),
                 "reference": optima.get(path.name, {}).get("reference_obj", ""),
             }
-            row["vs_nupbo"] = _compare(row["objective"], row["nupbo_60s"])
             if seeds > 1:
                 row["objectives"] = [r.objective for r in runs]
                 row["verified_all"] = all(r.verified or r.objective is None for r in runs)
                 row["median"] = median_objective(row["objectives"])
-                row["median_vs_nupbo"] = _compare(row["median"], row["nupbo_60s"])
-            wall = max(res.seconds, 0.1)
+            wall = time_s if not steps else max(res.seconds, 0.1)
+            if nupbo is not None:
+                progress.update(task, description=f"NuPBO {path.name}")
+                row |= _nupbo_row(nupbo, path, formula, wall, seed, res.objective,
+                                  res.steps / cpu if cpu > 0 else 0.0)
+                if seeds > 1:
+                    row["median_vs_nupbo"] = (_compare(row["median"], row["nupbo_objective"])
+                                              if row["vs_nupbo"] != "—" else "—")
             if use["scip"]:
                 progress.update(task, description=f"SCIP {path.name}")
                 row["scip"] = refs.solve_scip(path, formula, wall).objective
@@ -128,10 +146,11 @@ def run_pbo_bench(data: Path | None, steps: int | None, time_s: float, seed: int
             rows.append(row)
             progress.advance(task)
     print_table(console, _table(rows, use, steps, time_s, seeds))
-    console.print(_summary(rows, timings, seeds), highlight=False)
+    console.print(_summary(rows, timings, seeds, use["nupbo"]), highlight=False)
     if out is not None:
         out.write_text(json.dumps({"rows": rows, "timings": timings, "time_s": time_s,
-                                   "steps": steps, "seed": seed, "seeds": seeds}, indent=1))
+                                   "steps": steps, "seed": seed, "seeds": seeds,
+                                   "nupbo": str(nupbo) if nupbo else None}, indent=1))
     return rows
 
 
@@ -145,21 +164,27 @@ def _fmt(x: Any) -> str:
 def _table(rows: list[dict[str, Any]], use: dict[str, bool], steps: int | None,
            time_s: float, seeds: int = 1) -> TableData:
     budget = f"{steps} flips" if steps else f"{time_s:g} s"
-    names = ["instance", "flips/s", "×NuPBO", "objective", "NuPBO 60s", "vs NuPBO", "reference",
-             "status"]
+    names = ["instance", "flips/s"]
+    if use["nupbo"]:
+        names += ["NuPBO flips/s", "×NuPBO (CPU)"]
+    names += ["objective"] + (["NuPBO", "vs NuPBO"] if use["nupbo"] else []) + ["reference",
+                                                                                "status"]
     if seeds > 1:
         names.append(f"{seeds} seeds best / median")
     names += [n for n, key in (("SCIP", "scip"), ("CP-SAT", "cpsat")) if use[key]]
     colour = {"better": "green", "equal": "green", "worse": "red", "—": "dim"}
     table_rows = []
     for r in rows:
-        ratio = r["flips_per_s"] / r["nupbo_flips_per_s"] if r["nupbo_flips_per_s"] else None
         name = r["file"].removeprefix("miplib_").removeprefix("normalized-").removesuffix(".opb")
-        cells = [name, f"{r['flips_per_s']:,.0f}", f"{ratio:.2f}" if ratio else "—",
-                 _fmt(r["objective"]), _fmt(r["nupbo_60s"]),
-                 f"[{colour[r['vs_nupbo']]}]{r['vs_nupbo']}[/]", _fmt(r["reference"]),
-                 _STATUS.get(r["status"], r["status"])
-                 + ("" if r["verified"] or r["objective"] is None else " UNVERIFIED")]
+        cells = [name, f"{r['flips_per_s']:,.0f}"]
+        if use["nupbo"]:
+            cells += [f"{r['nupbo_flips_per_s']:,.0f}" if r["nupbo_flips_per_s"] else "—",
+                      f"{r['flip_ratio']:.2f}" if r["flip_ratio"] else "—"]
+        cells.append(_fmt(r["objective"]))
+        if use["nupbo"]:
+            cells += [_fmt(r["nupbo_objective"]), f"[{colour[r['vs_nupbo']]}]{r['vs_nupbo']}[/]"]
+        cells += [_fmt(r["reference"]), _STATUS.get(r["status"], r["status"])
+                  + ("" if r["verified"] or r["objective"] is None else " UNVERIFIED")]
         if seeds > 1:
             found = [o for o in r["objectives"] if o is not None]
             cells.append(f"{_fmt(min(found) if found else None)} / {_fmt(r['median'])}"
@@ -170,26 +195,31 @@ def _table(rows: list[dict[str, Any]], use: dict[str, bool], steps: int | None,
             cells.append(_fmt(r.get("cpsat")))
         table_rows.append(tuple(cells))
     columns = tuple(Column(n, "left" if n == "instance" else "right") for n in names)
-    return TableData(f"PBO: heurevo default slots at {budget} vs NuPBO (C++) and references",
+    against = "NuPBO (C++, same run)" if use["nupbo"] else "the known optima"
+    return TableData(f"PBO: heurevo default slots at {budget} vs {against} and references",
                      columns, tuple(table_rows))
 
 
-def _summary(rows: list[dict[str, Any]], timings: dict[str, float], seeds: int = 1) -> str:
-    ratios = [r["flips_per_s"] / r["nupbo_flips_per_s"] for r in rows
-              if r["nupbo_flips_per_s"] and r["flips_per_s"]]
-    if ratios:
-        geo = math.exp(sum(math.log(x) for x in ratios) / len(ratios))
-        rate = f"flip rate vs NuPBO: geometric mean ×{geo:.2f} over {len(ratios)} instances"
-    else:
-        rate = "flip rate vs NuPBO: no instance has a NuPBO reference"
-    judged = [r for r in rows if r["nupbo_60s"] is not None]
-    good = sum(r["vs_nupbo"] in ("better", "equal") for r in judged)
+def _summary(rows: list[dict[str, Any]], timings: dict[str, float], seeds: int,
+             with_nupbo: bool) -> str:
     at_ref = sum(str(r["objective"]) == r["reference"] for r in rows)
+    times = (f"kernel load {timings['kernel_load_s']:.2f} s, default slots compile "
+             f"{timings['default_slots_s']:.2f} s, one slot swap {timings['slot_swap_s']:.3f} s")
+    if not with_nupbo:
+        return (f"at the reference value on {at_ref}/{len(rows)}\n"
+                f"no NuPBO comparison (give --nupbo PATH to run one side by side); build it with:"
+                f"\n  {refs.NUPBO_BUILD}\n{times}")
+    ratios = [(r["flip_ratio"], r["file"]) for r in rows if r["flip_ratio"]]
+    if ratios:
+        geo = math.exp(sum(math.log(x) for x, _ in ratios) / len(ratios))
+        low = min(ratios)
+        rate = (f"flip rate vs NuPBO (CPU seconds): geometric mean ×{geo:.2f} over "
+                f"{len(ratios)} instances, lowest ×{low[0]:.2f} ({low[1]})")
+    else:
+        rate = "flip rate vs NuPBO: NuPBO printed no flip count (build it as --help says)"
+    judged = [r for r in rows if r["vs_nupbo"] != "—"]
+    good = sum(r["vs_nupbo"] in ("better", "equal") for r in judged)
     med = sum(r.get("median_vs_nupbo") in ("better", "equal") for r in judged)
     over_seeds = f" (median of {seeds} seeds: {med}/{len(judged)})" if seeds > 1 else ""
-    verdict = (f"objective equal or better than NuPBO 60 s on {good}/{len(judged)}{over_seeds}"
-               if judged else "no NuPBO objective to compare with")
-    return (f"{rate}; {verdict}; "
-            f"at the reference value on {at_ref}/{len(rows)}\n"
-            f"kernel load {timings['kernel_load_s']:.2f} s, default slots compile "
-            f"{timings['default_slots_s']:.2f} s, one slot swap {timings['slot_swap_s']:.3f} s")
+    return (f"{rate}; objective equal or better than NuPBO's on {good}/{len(judged)}"
+            f"{over_seeds}; at the reference value on {at_ref}/{len(rows)}\n{times}")

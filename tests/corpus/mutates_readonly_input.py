@@ -1,6 +1,6 @@
 # slot: pbo.pick_best_variable
 # expect: rejected
-# reason: modified the read-only argument 'score'
+# reason: does not compile
 # class: array-poisoning
 def pick_best_variable(good, n_good, score, last_flip, rng):
     score[good[0]] = 1e9

@@ -20,12 +20,14 @@ zero), then at least 1.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from heurevo.errors import InstanceFormatError
 from heurevo.instances.formats.pbmodel import PBFormula, Term
 from heurevo.solvers.pbo.cxxsort import cxx_sort_order
+from heurevo.solvers.pbo.records import INDEX_LIMIT, PBOArrays, pack_instance
 
 #: Largest magnitude any coefficient sum may reach (headroom below 2**63 for the kernel's sums).
 INT_LIMIT = 2**62
@@ -41,14 +43,14 @@ class PBOInstance:
     n_orig: int                 # variables of the formula (1-based x1..xN are 0..N-1)
     n_vars: int                 # plus AND and relaxation variables
     con_start: np.ndarray       # int64[m+1]: literals of constraint c are con_start[c]:con_start[c+1]
-    lit_var: np.ndarray         # int64[L]: 0-based variable of each literal
+    lit_var: np.ndarray         # int32[L]: 0-based variable of each literal
     lit_sign: np.ndarray        # int8[L]: 1 for x, 0 for ~x (the literal is true iff value == sign)
     lit_coef: np.ndarray        # int64[L]: coefficient (> 0), sorted descending within a constraint
     con_degree: np.ndarray      # int64[m]: right-hand side d (> 0)
     con_avg: np.ndarray         # int64[m]: max(1, C round(mean coefficient)), half away from 0
     occ_start: np.ndarray       # int64[n+1]: occurrences of variable v are occ_start[v]:occ_start[v+1]
-    occ_con: np.ndarray         # int64[K]: constraint of each occurrence
-    occ_lit: np.ndarray         # int64[K]: literal position (index into lit_*) of each occurrence
+    occ_con: np.ndarray         # int32[K]: constraint of each occurrence
+    occ_lit: np.ndarray         # int32[K]: literal position (index into lit_*) of each occurrence
     obj_var: np.ndarray         # int64[J]: variable of each objective soft unit, in file order
     obj_cost: np.ndarray        # int64[J]: its cost (> 0)
     obj_paid: np.ndarray        # int8[J]: the value of obj_var at which the cost is paid
@@ -57,6 +59,16 @@ class PBOInstance:
     obj_offset: int             # minimised value = paid cost + obj_offset
     obj_sign: int               # +1 (min:, WBO) or -1 (max:): formula objective = sign * minimised
     unsat_lines: tuple[int | None, ...]  # lines of constraints no assignment can satisfy
+
+    @cached_property
+    def arrays(self) -> PBOArrays:
+        """The kernel's instance record (these arrays, packed by field name)."""
+        return pack_instance(self)
+
+    def __getstate__(self) -> dict:
+        """Pickle without the cached record (an unpickled array is writeable again; the record
+        is re-packed read-only on first use)."""
+        return {k: v for k, v in self.__dict__.items() if k != "arrays"}
 
     @property
     def n_constraints(self) -> int:
@@ -219,6 +231,9 @@ def _arrays(b: _Builder, obj_var: list[int], obj_cost: list[int], obj_paid: list
     lengths = np.array([len(c[0]) for c in b.cons], dtype=np.int64)
     con_start = np.zeros(len(b.cons) + 1, dtype=np.int64)
     np.cumsum(lengths, out=con_start[1:])
+    if con_start[-1] >= INDEX_LIMIT or n >= INDEX_LIMIT:
+        raise InstanceFormatError(b.path, None, f"{int(con_start[-1])} literals over {n} variables;"
+                                  f" this solver indexes them with int32 (below {INDEX_LIMIT})")
     lit_var = np.fromiter((v for c in b.cons for v in c[0]), np.int64, int(con_start[-1]))
     lit_sign = np.fromiter((s for c in b.cons for s in c[1]), np.int8, int(con_start[-1]))
     lit_coef = np.fromiter((a for c in b.cons for a in c[2]), np.int64, int(con_start[-1]))
@@ -236,8 +251,9 @@ def _arrays(b: _Builder, obj_var: list[int], obj_cost: list[int], obj_paid: list
     obj_avg = max(1, _round_ratio(total_cost, len(obj_var))) if obj_var else 1
     return PBOInstance(
         formula=b.formula, n_orig=b.formula.n_vars, n_vars=n, con_start=con_start,
-        lit_var=lit_var, lit_sign=lit_sign, lit_coef=lit_coef, con_degree=degree, con_avg=con_avg,
-        occ_start=occ_start, occ_con=lit_con[order], occ_lit=order.astype(np.int64),
+        lit_var=lit_var.astype(np.int32), lit_sign=lit_sign, lit_coef=lit_coef, con_degree=degree, con_avg=con_avg,
+        occ_start=occ_start, occ_con=lit_con[order].astype(np.int32),
+        occ_lit=order.astype(np.int32),
         obj_var=np.asarray(obj_var, dtype=np.int64), obj_cost=np.asarray(obj_cost, dtype=np.int64),
         obj_paid=np.asarray(obj_paid, dtype=np.int8), var_obj=var_obj, obj_avg=int(obj_avg),
         obj_offset=int(offset), obj_sign=sign, unsat_lines=tuple(b.unsat_lines),

@@ -24,15 +24,19 @@ flips/s on air01 and mod008).
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from numba import njit, types
+from numba.extending import intrinsic
 
+from heurevo.solvers.pbo.records import PBO_ARRAYS_TYPE, SEARCH_STATE_TYPE
 from heurevo.solvers.pbo.slots import PBO_SLOTS
 
 # ctr[] layout: the kernel's scalar state, kept in an int64 array between chunks.
 STEP, N_UNSAT, N_PAID, N_GOOD, COST, BEST_COST, LAST_IMPROVE, RESTARTS, TRACE_N, READY, \
-    BEST_STEP, RESTART_AFTER, INLINE, N_OUT = range(14)
-N_CTR = 14
+    BEST_STEP, RESTART_AFTER, INLINE, N_OUT, STEP_LIMIT = range(15)
+N_CTR = 15
 
 #: ctr[INLINE] bits: these slots are their compiled defaults, so the kernel computes their value
 #: inline (the same expression, so the same search) instead of an indirect call per use.
@@ -48,39 +52,24 @@ DONE, OPTIMUM, BAD_BEST_PICK, BAD_ESCAPE_PICK = 0, 1, -1, -2
 #: Cast an index to unsigned so that indexing with it skips Numba's negative-index wraparound.
 ix = np.uint64
 
-I64 = types.int64[::1]
-I8 = types.int8[::1]
-F64 = types.float64[::1]
-U64 = types.uint64[::1]
-
-#: Instance arrays, in kernel argument order (names match PBOInstance fields).
-INSTANCE_ARGS = ("con_start", "lit_var", "lit_sign", "lit_coef", "con_degree", "con_avg",
-                 "occ_start", "occ_con", "occ_lit", "obj_var", "obj_cost", "obj_paid", "var_obj")
-#: State arrays, in kernel argument order (names match SearchState fields).
-STATE_ARGS = ("values", "best_values", "sat", "hard_w", "hard_e", "unsat", "unsat_pos",
-              "obj_w", "obj_e", "paid", "paid_pos", "hscore", "oscore", "score", "good",
-              "good_pos", "last_flip", "trace_step", "trace_cost", "ctr", "rng", "scratch")
-
-_ARG_TYPES = {
-    "con_start": I64, "lit_var": I64, "lit_sign": I8, "lit_coef": I64, "con_degree": I64,
-    "con_avg": I64, "occ_start": I64, "occ_con": I64, "occ_lit": I64, "obj_var": I64,
-    "obj_cost": I64, "obj_paid": I8, "var_obj": I64, "values": I8, "best_values": I8,
-    "sat": I64, "hard_w": F64, "hard_e": F64, "unsat": I64, "unsat_pos": I64, "obj_w": F64,
-    "obj_e": F64, "paid": I64, "paid_pos": I64, "hscore": F64, "oscore": F64, "score": F64,
-    "good": I64, "good_pos": I64, "last_flip": I64,
-    "trace_step": I64, "trace_cost": I64, "ctr": I64, "rng": U64, "scratch": I64,
-}
+@intrinsic
+def readonly(typingctx, arr):
+    """The same array, typed read-only: what a slot receives of a state array it may not write
+    (the data model is the same, so this costs nothing)."""
+    sig = arr.copy(readonly=True)(arr)
+    return sig, lambda context, builder, signature, args: args[0]
 
 
 def scratch_size(n_vars: int, n_constraints: int) -> int:
     """Length of the kernel's int64 work array (layout: the offsets below ``_flip``)."""
     return 6 * n_vars + n_constraints
 
-KERNEL_SIGNATURE = types.int64(
-    *(_ARG_TYPES[a] for a in INSTANCE_ARGS), types.int64,
-    *(_ARG_TYPES[a] for a in STATE_ARGS), types.int64,
-    *(s.function_type for s in PBO_SLOTS),
-)
+#: SlotFunctions: the seven slot implementations by slot name (built inside the kernel: Numba
+#: matches a dispatcher to a function type only as a top-level argument, not inside a tuple).
+SlotFunctions = namedtuple("SlotFunctions", [s.name for s in PBO_SLOTS])
+
+KERNEL_SIGNATURE = types.int64(PBO_ARRAYS_TYPE, SEARCH_STATE_TYPE,
+                               *(s.function_type for s in PBO_SLOTS))
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -114,8 +103,9 @@ def _set_remove(items, pos, ctr, k, x):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _score_of(u, hscore, oscore, ctr, f_score):
-    if ctr[INLINE] & INLINE_SCORE:
+def _score_of(u, hscore, oscore, inline, f_score):
+    """u's combined score; inline: calculate_score is its default (computed here, no call)."""
+    if inline:
         return hscore[u] + oscore[u]
     return f_score(hscore[u], oscore[u])
 
@@ -135,10 +125,10 @@ def _obj_e(j, obj_w, obj_cost, obj_avg, ctr, f_obj):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _rescore_one(u, rising, hscore, oscore, score, good, good_pos, ctr, f_score):
+def _rescore_one(u, rising, hscore, oscore, score, good, good_pos, ctr, inline, f_score):
     """Recompute u's score after a weight change; as in NuPBO a rising score may only join
     the candidate stack and a falling one may only leave it."""
-    s = _score_of(u, hscore, oscore, ctr, f_score)
+    s = _score_of(u, hscore, oscore, inline, f_score)
     score[u] = s
     if rising:
         if s > 0.0 and good_pos[u] < 0:
@@ -148,13 +138,21 @@ def _rescore_one(u, rising, hscore, oscore, score, good, good_pos, ctr, f_score)
 
 
 @njit(cache=True, _nrt=False)
-def _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var, obj_cost,
-           obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e,
-           paid, paid_pos, hscore, oscore, score, good, good_pos, last_flip, ctr, rng, scratch,
-           f_init, f_hard, f_obj, f_score):
+def _reset(inst, st, fns):
     """(Re)start: initial assignment, all weights reset, every score computed from scratch."""
+    con_start, lit_var, lit_sign, lit_coef = inst.con_start, inst.lit_var, inst.lit_sign, \
+        inst.lit_coef
+    con_degree, con_avg, obj_var, obj_cost, obj_paid, obj_avg = inst.con_degree, inst.con_avg, \
+        inst.obj_var, inst.obj_cost, inst.obj_paid, inst.obj_avg
+    values, sat, hard_w, hard_e, unsat, unsat_pos = st.values, st.sat, st.hard_w, st.hard_e, \
+        st.unsat, st.unsat_pos
+    obj_w, obj_e, paid, paid_pos, hscore, oscore, score = st.obj_w, st.obj_e, st.paid, \
+        st.paid_pos, st.hscore, st.oscore, st.score
+    good, good_pos, last_flip, ctr, scratch = st.good, st.good_pos, st.last_flip, st.ctr, \
+        st.scratch
+    f_hard, f_obj, f_score = fns.penalty_hard, fns.penalty_obj, fns.calculate_score
     n = values.size
-    f_init(values, obj_var, obj_cost, obj_paid, rng)
+    fns.initialize_assignment(values, obj_var, obj_cost, obj_paid, st.rng)
     for v in range(n):
         values[v] = 1 if values[v] != 0 else 0
         hscore[v] = 0.0
@@ -252,8 +250,7 @@ _FEW = 24
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _update_good(v, nr, na, stamp, con_start, lit_var, occ_start, occ_con, occ_lit, score, good,
-                 good_pos, scratch, ctr):
+def _update_good(v, nr, na, stamp, inst, st):
     """Bring the candidate stack up to date after flipping v, in NuPBO's order.
 
     NuPBO first drops every stacked variable whose score is no longer positive, scanning the
@@ -264,6 +261,9 @@ def _update_good(v, nr, na, stamp, con_start, lit_var, occ_start, occ_con, occ_l
     and earlier flipped variables left out while positive (the "out" set). A few leaving or
     joining variables are sorted by stack position or neighbour rank; many are handled by
     NuPBO's own scans of the stack or of the neighbourhood."""
+    con_start, lit_var, occ_start, occ_con, occ_lit = inst.con_start, inst.lit_var, \
+        inst.occ_start, inst.occ_con, inst.occ_lit
+    score, good, good_pos, scratch, ctr = st.score, st.good, st.good_pos, st.scratch, st.ctr
     n = good_pos.size
     cv = _CAND_VAR * n
     ck = _CAND_KEY * n
@@ -326,12 +326,19 @@ def _update_good(v, nr, na, stamp, con_start, lit_var, occ_start, occ_con, occ_l
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_con, occ_lit,
-          obj_cost, obj_paid, var_obj, values, sat, hard_e, unsat, unsat_pos, paid, paid_pos,
-          hscore, oscore, score, good, good_pos, scratch, ctr, f_score):
+def _flip(v, inst, st, f_score):
     """Flip v and update sat, violated/paid sets, the scores it changes (NuPBO deltas) and the
     candidate stack."""
+    con_start, lit_var, lit_sign, lit_coef, con_degree = inst.con_start, inst.lit_var, \
+        inst.lit_sign, inst.lit_coef, inst.con_degree
+    occ_start, occ_con, occ_lit, obj_cost, obj_paid, var_obj = inst.occ_start, inst.occ_con, \
+        inst.occ_lit, inst.obj_cost, inst.obj_paid, inst.var_obj
+    values, sat, hard_e, unsat, unsat_pos, paid, paid_pos = st.values, st.sat, st.hard_e, \
+        st.unsat, st.unsat_pos, st.paid, st.paid_pos
+    hscore, oscore, score, good_pos, scratch, ctr = st.hscore, st.oscore, st.score, \
+        st.good_pos, st.scratch, st.ctr
     n = values.size
+    inline = (ctr[INLINE] & INLINE_SCORE) != 0  # a local: ctr is written in the loops below
     stamp = ctr[STEP] + 1
     nt = 0
     old = values[v]
@@ -405,7 +412,7 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
         else:
             _set_remove(paid, paid_pos, ctr, N_PAID, j)
             ctr[COST] -= obj_cost[j]
-    score[v] = _score_of(v, hscore, oscore, ctr, f_score)
+    score[v] = _score_of(v, hscore, oscore, inline, f_score)
     # rescore the touched variables; collect those leaving the stack (with their positions)
     # and, compacted at the front of the touched list, those that may join it
     nr = 0
@@ -416,7 +423,7 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
     na = 0
     for i in range(nt):
         u = ix(scratch[ix(_TOUCHED * n + i)])
-        su = _score_of(u, hscore, oscore, ctr, f_score)
+        su = _score_of(u, hscore, oscore, inline, f_score)
         score[u] = su
         if good_pos[u] >= 0:
             if not su > 0.0:
@@ -426,15 +433,11 @@ def _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_
         elif su > 0.0:
             scratch[ix(_TOUCHED * n + na)] = u
             na += 1
-    _update_good(v, nr, na, stamp, con_start, lit_var, occ_start, occ_con, occ_lit, score, good,
-                 good_pos, scratch, ctr)
+    _update_good(v, nr, na, stamp, inst, st)
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg,
-                   obj_var, obj_cost, obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat,
-                   obj_w, obj_e, hscore, oscore, score, good, good_pos, ctr,
-                   f_hard, f_obj, f_score):
+def _apply_weights(obj_changed, inst, st, fns):
     """Re-derive effective weights after update_weights and shift the affected scores.
 
     obj_changed: nonzero when update_weights may have changed any objective weight. When the
@@ -442,6 +445,15 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
     (``a / avg`` for a constraint, ``cost / avg_cost`` for an objective unit) rather than by the
     difference of effective weights: the same value up to round-off, and the same floats as
     NuPBO, so the default search replays it."""
+    con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg = inst.con_start, inst.lit_var, \
+        inst.lit_sign, inst.lit_coef, inst.con_degree, inst.con_avg
+    obj_var, obj_cost, obj_paid, obj_avg = inst.obj_var, inst.obj_cost, inst.obj_paid, inst.obj_avg
+    values, sat, hard_w, hard_e, unsat, obj_w, obj_e = st.values, st.sat, st.hard_w, st.hard_e, \
+        st.unsat, st.obj_w, st.obj_e
+    hscore, oscore, score, good, good_pos, ctr = st.hscore, st.oscore, st.score, st.good, \
+        st.good_pos, st.ctr
+    f_hard, f_obj, f_score = fns.penalty_hard, fns.penalty_obj, fns.calculate_score
+    inline = (ctr[INLINE] & INLINE_SCORE) != 0
     exact_hard = (ctr[INLINE] & (INLINE_HARD | INLINE_WEIGHTS)) == INLINE_HARD | INLINE_WEIGHTS
     exact_obj = (ctr[INLINE] & (INLINE_OBJ | INLINE_WEIGHTS)) == INLINE_OBJ | INLINE_WEIGHTS
     for i in range(ix(ctr[N_UNSAT])):
@@ -460,7 +472,8 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
             if cv != 0:
                 d = cv / con_avg[c] if exact_hard else de * cv
                 hscore[u] += d
-                _rescore_one(u, d > 0.0, hscore, oscore, score, good, good_pos, ctr, f_score)
+                _rescore_one(u, d > 0.0, hscore, oscore, score, good, good_pos, ctr, inline,
+                             f_score)
     n_units = obj_var.size if obj_changed != 0 else 0
     for j in range(n_units):
         e = _obj_e(j, obj_w, obj_cost, obj_avg, ctr, f_obj)
@@ -474,37 +487,29 @@ def _apply_weights(obj_changed, con_start, lit_var, lit_sign, lit_coef, con_degr
         if values[v] != obj_paid[j]:
             de = -de
         oscore[v] += de
-        _rescore_one(v, de > 0.0, hscore, oscore, score, good, good_pos, ctr, f_score)
+        _rescore_one(v, de > 0.0, hscore, oscore, score, good, good_pos, ctr, inline, f_score)
 
 
 @njit(KERNEL_SIGNATURE, cache=True, nogil=True, _nrt=False)
-def run_search(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, occ_start, occ_con,
-               occ_lit, obj_var, obj_cost, obj_paid, var_obj, obj_avg,
-               values, best_values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e, paid,
-               paid_pos, hscore, oscore, score, good, good_pos, last_flip,
-               trace_step, trace_cost, ctr, rng, scratch, step_limit,
-               f_init, f_hard, f_obj, f_score, f_best, f_weights, f_escape):
-    """Flip until ctr[STEP] reaches step_limit or the objective hits its lower bound 0.
+def run_search(inst, st, f_init, f_hard, f_obj, f_score, f_best, f_weights, f_escape):
+    """Flip until ctr[STEP] reaches ctr[STEP_LIMIT] or the objective hits its lower bound 0.
 
-    Returns DONE, OPTIMUM, or a negative code when a picker slot returned an invalid variable.
-    As in NuPBO, a try ends after RESTART_AFTER - 1 flips without a first improvement, or
-    RESTART_AFTER flips after its last one (NuPBO's step loop ``1 <= step < max_flips``), and
-    the assignment a try ends on is not checked.
+    inst: the instance record, st: the state record (:mod:`heurevo.solvers.pbo.records`); the
+    slots in :data:`PBO_SLOTS` order. Returns DONE, OPTIMUM, or a negative code when a picker
+    slot returned an invalid variable. As in NuPBO, a try ends after RESTART_AFTER - 1 flips
+    without a first improvement, or RESTART_AFTER flips after its last one (NuPBO's step loop
+    ``1 <= step < max_flips``), and the assignment a try ends on is not checked.
     """
+    fns = SlotFunctions(f_init, f_hard, f_obj, f_score, f_best, f_weights, f_escape)
+    ctr, values, best_values, rng = st.ctr, st.values, st.best_values, st.rng
     n = values.size
     if ctr[READY] == 0:
-        _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var, obj_cost,
-               obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos, obj_w, obj_e,
-               paid, paid_pos, hscore, oscore, score, good, good_pos, last_flip, ctr, rng,
-               scratch, f_init, f_hard, f_obj, f_score)
+        _reset(inst, st, fns)
         ctr[READY] = 1
         ctr[LAST_IMPROVE] = ctr[STEP] - 1
     while True:
         if ctr[STEP] - ctr[LAST_IMPROVE] >= ctr[RESTART_AFTER]:
-            _reset(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, obj_var,
-                   obj_cost, obj_paid, obj_avg, values, sat, hard_w, hard_e, unsat, unsat_pos,
-                   obj_w, obj_e, paid, paid_pos, hscore, oscore, score, good, good_pos,
-                   last_flip, ctr, rng, scratch, f_init, f_hard, f_obj, f_score)
+            _reset(inst, st, fns)
             ctr[RESTARTS] += 1
             ctr[LAST_IMPROVE] = ctr[STEP] - 1
         if ctr[N_UNSAT] == 0 and (ctr[BEST_COST] < 0 or ctr[COST] < ctr[BEST_COST]):
@@ -513,35 +518,34 @@ def run_search(con_start, lit_var, lit_sign, lit_coef, con_degree, con_avg, occ_
             ctr[LAST_IMPROVE] = ctr[STEP]
             for v in range(n):
                 best_values[v] = values[v]
-            t = min(ctr[TRACE_N], trace_step.size - 1)
-            trace_step[t] = ctr[STEP]
-            trace_cost[t] = ctr[COST]
+            t = min(ctr[TRACE_N], st.trace_step.size - 1)
+            st.trace_step[t] = ctr[STEP]
+            st.trace_cost[t] = ctr[COST]
             ctr[TRACE_N] = t + 1
             if ctr[COST] == 0:
                 return OPTIMUM
-        if ctr[STEP] >= step_limit:
+        if ctr[STEP] >= ctr[STEP_LIMIT]:
             return DONE
         if ctr[N_GOOD] > 0:
-            v = f_best(good, ctr[N_GOOD], score, last_flip, rng)
+            v = f_best(readonly(st.good), ctr[N_GOOD], readonly(st.score),
+                       readonly(st.last_flip), rng)
             if v < 0 or v >= n:
                 return BAD_BEST_PICK
         else:
-            changed = f_weights(hard_w, unsat, ctr[N_UNSAT], obj_w, paid, ctr[N_PAID], rng)
-            _apply_weights(changed, con_start, lit_var, lit_sign, lit_coef, con_degree,
-                           con_avg, obj_var, obj_cost, obj_paid, obj_avg, values, sat, hard_w,
-                           hard_e, unsat, obj_w, obj_e, hscore, oscore, score, good, good_pos,
-                           ctr, f_hard, f_obj, f_score)
+            changed = f_weights(st.hard_w, readonly(st.unsat), ctr[N_UNSAT], st.obj_w,
+                                readonly(st.paid), ctr[N_PAID], rng)
+            _apply_weights(changed, inst, st, fns)
             if ctr[N_UNSAT] == 0 and ctr[N_PAID] == 0:
                 return OPTIMUM
-            v = f_escape(unsat, ctr[N_UNSAT], con_start, lit_var, lit_sign, values, score,
-                         last_flip, paid, ctr[N_PAID], obj_var, rng)
+            v = f_escape(readonly(st.unsat), ctr[N_UNSAT], inst.con_start, inst.lit_var,
+                         inst.lit_sign, readonly(values), readonly(st.score),
+                         readonly(st.last_flip), readonly(st.paid), ctr[N_PAID], inst.obj_var,
+                         rng)
             if v < 0 or v >= n:
                 return BAD_ESCAPE_PICK
-        _flip(v, con_start, lit_var, lit_sign, lit_coef, con_degree, occ_start, occ_con,
-              occ_lit, obj_cost, obj_paid, var_obj, values, sat, hard_e, unsat, unsat_pos,
-              paid, paid_pos, hscore, oscore, score, good, good_pos, scratch, ctr, f_score)
+        _flip(v, inst, st, f_score)
         ctr[STEP] += 1
-        last_flip[v] = ctr[STEP]
+        st.last_flip[v] = ctr[STEP]
 
 
 def new_ctr(restart_after: int) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from heurevo.solvers.pbo.records import field_dtype
 from heurevo.solvers.rng import new_rng_state
 from heurevo.solvers.slots import ProbeCase
 
@@ -107,7 +108,7 @@ def pick_escape_variable() -> list[ProbeCase]:
     """The pick is a variable index in [0, values.size)."""
     # constraints: c0 = x0 + x1 + ~x2 ; c1 = x3 + x4 ; literal arrays in CSR form
     con_start = np.array([0, 3, 5], np.int64)
-    lit_var = np.array([0, 1, 2, 3, 4], np.int64)
+    lit_var = np.array([0, 1, 2, 3, 4], field_dtype("lit_var"))
     lit_sign = np.array([1, 1, 0, 1, 1], np.int8)
     values = np.array([0, 0, 1, 0, 0, 1], np.int8)
     score = np.array([1.0, 2.0, -1.0, 0.5, 0.5, 0.0])

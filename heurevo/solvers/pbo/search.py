@@ -14,6 +14,7 @@ from heurevo.errors import SlotError
 from heurevo.solvers.compile import compile_slots
 from heurevo.solvers.pbo import kernel as K
 from heurevo.solvers.pbo.instance import PBOInstance
+from heurevo.solvers.pbo.records import SearchState, allocate_state
 from heurevo.solvers.pbo.slots import PBO_SLOTS, pbo_slots
 from heurevo.solvers.rng import new_rng_state
 
@@ -30,48 +31,15 @@ _INLINE_AT = tuple(([s.name for s in PBO_SLOTS].index(name), bit) for name, bit 
     ("penalty_obj", K.INLINE_OBJ), ("update_weights", K.INLINE_WEIGHTS)))
 
 
-@dataclass
-class SearchState:
-    """Every mutable array of one search (kernel argument names)."""
-
-    values: np.ndarray
-    best_values: np.ndarray
-    sat: np.ndarray
-    hard_w: np.ndarray
-    hard_e: np.ndarray
-    unsat: np.ndarray
-    unsat_pos: np.ndarray
-    obj_w: np.ndarray
-    obj_e: np.ndarray
-    paid: np.ndarray
-    paid_pos: np.ndarray
-    hscore: np.ndarray
-    oscore: np.ndarray
-    score: np.ndarray
-    good: np.ndarray
-    good_pos: np.ndarray
-    last_flip: np.ndarray
-    trace_step: np.ndarray
-    trace_cost: np.ndarray
-    ctr: np.ndarray
-    rng: np.ndarray
-    scratch: np.ndarray
-
-
 def new_state(inst: PBOInstance, seed: int, restart_after: int = RESTART_AFTER) -> SearchState:
     """Fresh state for ``inst``; the kernel initialises it on its first call."""
-    n, m, j = inst.n_vars, inst.n_constraints, int(inst.obj_var.size)
-    i64 = lambda k: np.zeros(k, dtype=np.int64)  # noqa: E731
-    f64 = lambda k: np.zeros(k, dtype=np.float64)  # noqa: E731
-    return SearchState(
-        values=np.zeros(n, np.int8), best_values=np.zeros(n, np.int8), sat=i64(m),
-        hard_w=f64(m), hard_e=f64(m), unsat=i64(m), unsat_pos=i64(m), obj_w=f64(j),
-        obj_e=f64(j), paid=i64(j), paid_pos=i64(j), hscore=f64(n), oscore=f64(n),
-        score=f64(n), good=i64(n), good_pos=i64(n), last_flip=i64(n),
-        trace_step=i64(TRACE_CAPACITY), trace_cost=i64(TRACE_CAPACITY),
-        ctr=K.new_ctr(restart_after), rng=new_rng_state(seed),
-        scratch=i64(K.scratch_size(n, m)),
-    )
+    rng = new_rng_state(seed)
+    state = allocate_state({"n": inst.n_vars, "m": inst.n_constraints, "J": int(inst.obj_var.size),
+                            "T": TRACE_CAPACITY, "C": K.N_CTR, "R": rng.size,
+                            "S": K.scratch_size(inst.n_vars, inst.n_constraints)})
+    state.ctr[:] = K.new_ctr(restart_after)
+    state.rng[:] = rng
+    return state
 
 
 @dataclass(frozen=True)
@@ -114,19 +82,14 @@ def functions_for(sources: Mapping[str, str]) -> tuple[Any, ...]:
                  for s in PBO_SLOTS)
 
 
-def kernel_args(inst: PBOInstance, state: SearchState) -> tuple[Any, ...]:
-    """Instance and state arrays in ``run_search`` order, with ``step_limit`` left out."""
-    return (*(getattr(inst, a) for a in K.INSTANCE_ARGS), np.int64(inst.obj_avg),
-            *(getattr(state, a) for a in K.STATE_ARGS))
-
-
 def run_chunk(inst: PBOInstance, state: SearchState, step_limit: int,
               functions: tuple[Any, ...]) -> int:
     """One kernel call up to ``step_limit`` total flips; raises SlotError on a bad pick."""
     defaults = _default_compiled()
     state.ctr[K.INLINE] = sum(bit for at, bit in _INLINE_AT
                               if functions[at] is defaults[PBO_SLOTS[at].name])
-    code = K.run_search(*kernel_args(inst, state), np.int64(step_limit), *functions)
+    state.ctr[K.STEP_LIMIT] = step_limit
+    code = K.run_search(inst.arrays, state, *functions)
     if code == K.BAD_BEST_PICK:
         raise SlotError("slot pbo.pick_best_variable returned a variable index out of range")
     if code == K.BAD_ESCAPE_PICK:

@@ -5,11 +5,13 @@ The kernel keeps each constraint's *effective* weight (``penalty_hard``) and eac
 unit's (``penalty_obj``) cached, so those slots run only when a weight changes; the combined
 score (``calculate_score``) is recomputed once per variable whose score parts changed in a flip;
 the pickers and the weight update run once per step. Arrays are shared with the kernel: a slot
-may only write the arguments listed in ``mutable_args``.
+may only write the arguments listed in ``mutable_args``; every other array argument is read-only
+in its Numba type (``Array(..., readonly=True)``), so a slot that writes one does not compile.
 """
 
 from __future__ import annotations
 
+from heurevo.solvers.pbo.records import readonly_signature as ro
 from heurevo.solvers.slots import Slot, register_slot
 
 PROBLEM = "pbo"
@@ -17,7 +19,7 @@ PROBLEM = "pbo"
 INITIALIZE_ASSIGNMENT = Slot(
     problem=PROBLEM, name="initialize_assignment",
     probes="heurevo.solvers.pbo.probes:initialize_assignment",
-    signature="void(int8[::1], int64[::1], int64[::1], int8[::1], uint64[::1])",
+    signature=f"void(int8[::1], {ro('obj_var')}, {ro('obj_cost')}, {ro('obj_paid')}, uint64[::1])",
     arg_names=("values", "obj_var", "obj_cost", "obj_paid", "rng"),
     mutable_args=("values", "rng"),
     contract="""InitializeAssignment: set the starting assignment of a (re)start.
@@ -82,7 +84,7 @@ NuPBO: hscore + oscore.""",
 PICK_BEST_VARIABLE = Slot(
     problem=PROBLEM, name="pick_best_variable",
     probes="heurevo.solvers.pbo.probes:pick_best_variable",
-    signature="int64(int64[::1], int64, float64[::1], int64[::1], uint64[::1])",
+    signature=f"int64({ro('good')}, int64, {ro('score')}, {ro('last_flip')}, uint64[::1])",
     arg_names=("good", "n_good", "score", "last_flip", "rng"),
     mutable_args=("rng",),
     contract="""PickBestVariable: choose the variable to flip among those with a positive score.
@@ -117,7 +119,8 @@ variables); ties go to the least recently flipped.""",
 UPDATE_WEIGHTS = Slot(
     problem=PROBLEM, name="update_weights",
     probes="heurevo.solvers.pbo.probes:update_weights",
-    signature="int64(float64[::1], int64[::1], int64, float64[::1], int64[::1], int64, uint64[::1])",
+    signature=(f"int64(float64[::1], {ro('unsat')}, int64, float64[::1], {ro('paid')}, int64, "
+               "uint64[::1])"),
     arg_names=("hard_w", "unsat", "n_unsat", "obj_w", "paid", "n_paid", "rng"),
     mutable_args=("hard_w", "obj_w", "rng"),
     contract="""UpdateWeights: raise weights when the search is stuck (no variable has a positive score).
@@ -142,8 +145,9 @@ weight += 1 (one shared objective weight, as in LS-PBO).""",
 PICK_ESCAPE_VARIABLE = Slot(
     problem=PROBLEM, name="pick_escape_variable",
     probes="heurevo.solvers.pbo.probes:pick_escape_variable",
-    signature=("int64(int64[::1], int64, int64[::1], int64[::1], int8[::1], int8[::1], "
-               "float64[::1], int64[::1], int64[::1], int64, int64[::1], uint64[::1])"),
+    signature=(f"int64({ro('unsat')}, int64, {ro('con_start')}, {ro('lit_var')}, "
+               f"{ro('lit_sign')}, {ro('values')}, {ro('score')}, {ro('last_flip')}, "
+               f"{ro('paid')}, int64, {ro('obj_var')}, uint64[::1])"),
     arg_names=("unsat", "n_unsat", "con_start", "lit_var", "lit_sign", "values", "score",
                "last_flip", "paid", "n_paid", "obj_var", "rng"),
     mutable_args=("rng",),
