@@ -36,7 +36,8 @@ class Connection:
                 self.cluster.close(timeout=20)
 
 
-def _jobqueue(kind: str, cfg: JobQueueConfig) -> Any:
+def jobqueue_cluster(kind: str, cfg: JobQueueConfig) -> Any:
+    """A dask-jobqueue ``SLURMCluster`` or ``PBSCluster`` for ``cfg``, no job submitted yet."""
     import dask_jobqueue
 
     cls = dask_jobqueue.SLURMCluster if kind == "slurm" else dask_jobqueue.PBSCluster
@@ -47,9 +48,7 @@ def _jobqueue(kind: str, cfg: JobQueueConfig) -> Any:
         kwargs["queue"] = cfg.queue
     if cfg.account:
         kwargs["account"] = cfg.account
-    cluster = cls(**kwargs)
-    cluster.scale(jobs=cfg.jobs)
-    return cluster
+    return cls(**kwargs)
 
 
 def connect(config: ExecutorConfig, workers: int) -> Connection:
@@ -66,7 +65,8 @@ def connect(config: ExecutorConfig, workers: int) -> Connection:
         for kind in ("slurm", "pbs"):
             jq: JobQueueConfig = getattr(config, kind)
             if jq.jobs:
-                cluster = _jobqueue(kind, jq)
+                cluster = jobqueue_cluster(kind, jq)
+                cluster.scale(jobs=jq.jobs)
                 return Connection(Client(cluster), cluster,
                                   f"Dask on {kind.upper()}: {jq.jobs} job(s) x {jq.processes} "
                                   f"worker(s)", jq.jobs * jq.cores)

@@ -19,7 +19,7 @@ import msgspec
 
 from heurevo.engine.executors.base import ExecutorConfig, ExecutorLost, WorkerSpec
 from heurevo.engine.executors.cluster import Connection, connect
-from heurevo.engine.executors.dask_worker import run_task, stages_task
+from heurevo.engine.executors.dask_worker import prime_task, run_task, stages_task
 from heurevo.engine.executors.stages import StageOutcome, StagePlan
 from heurevo.engine.sandbox import TaskOutcome
 from heurevo.engine.wire import encode
@@ -54,12 +54,22 @@ class DaskExecutor:
                      "memory_mb": spec.limits.memory_mb, "paths": paths, "key": key[:16]}
         self.bundle = self.client.scatter([bundle], broadcast=True)[0]
 
+    def prime(self) -> None:
+        """Start and warm every current worker's sandbox now, all at once (as the local pool does)."""
+        addresses = list(self.client.scheduler_info()["workers"])
+        futures = [self.client.submit(prime_task, self.spec, self.bundle, workers=[a],
+                                      allow_other_workers=False, pure=False) for a in addresses]
+        for f in futures:
+            self._result(f)
+
     @classmethod
     def create(cls, config: ExecutorConfig, spec: WorkerSpec, workers: int) -> DaskExecutor:
         """Connect as ``config`` says (a LocalCluster of ``workers`` processes by default)."""
         connection = connect(config, workers)
         try:
-            return cls(connection, spec, connection.threads)
+            executor = cls(connection, spec, connection.threads)
+            executor.prime()  # batch-system workers not up yet start on their first task
+            return executor
         except BaseException:
             connection.close()
             raise

@@ -80,6 +80,12 @@ def _host(spec: dict[str, Any], bundle: dict[str, tuple[str, bytes]]) -> _Host:
         return host
 
 
+def prime_task(spec: dict[str, Any], bundle: dict[str, tuple[str, bytes]]) -> int:
+    """Set this worker up for the run (instances written, zygotes warm); its process id."""
+    _host(spec, bundle)
+    return os.getpid()
+
+
 def stages_task(spec: dict[str, Any], bundle: dict[str, tuple[str, bytes]], plan: bytes) -> bytes:
     """Run an encoded :class:`StagePlan` in this worker's sandbox; the encoded outcome."""
     host = _host(spec, bundle)
