@@ -39,7 +39,7 @@ def _evaluator(suite: str, budget: int, workers: int, executor: str, work: Path)
     items = build_suite(suite, "pbo", suite_cache_dir())
     cfg = EvaluationConfig(budget_steps=budget, workers=workers, timeout_s=120, smoke=False,
                            minibatch=0, full=True, racing=False, early_stop_ratio=0.0)
-    return StagedEvaluator("pbo", {"train": list(items)}, cfg, 1, work,
+    return StagedEvaluator("pbo", {"train": list(items.instances)}, cfg, 1, work,
                            executor=ExecutorConfig(name=executor))
 
 

@@ -1,9 +1,10 @@
 """The Dask worker's side: each Dask worker process hosts its own warm sandboxed zygote(s).
 
 A task arrives as plain data: the run's worker spec (problem, limits, instance paths with their
-content hashes), the instance bundle (scattered once; each Dask worker fetches it once and
-keeps it) and a MessagePack-encoded :class:`StagePlan` or task request. The first task of a run
-writes the instances into the worker's local directory (by hash, checked), starts a
+content hashes, the name of the instance bundle) and a MessagePack-encoded :class:`StagePlan` or
+task request. The bundle is a published Dask dataset, computed from data the scheduler holds, so
+it survives the loss of any worker. The first task of a run on a worker fetches it (once per
+worker), writes the instances into the worker's local directory (by hash, checked), starts a
 :class:`~heurevo.engine.sandbox.SandboxPool` there and warms it; later tasks reuse it. Candidate
 code runs only in the zygote's forked children, never in the Dask worker's process, so a
 crashing, hanging or hostile candidate costs a child, not the Dask worker. Replies go back as
@@ -45,8 +46,10 @@ class _Host:
         self.pool = SandboxPool(threads, local.limits, warmup=local.warmup(),
                                 read_paths=local.read_paths())
 
-    def localise(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def localise(self, payload: Any) -> Any:
         """``payload`` with the engine's instance paths replaced by this worker's copies."""
+        if not isinstance(payload, dict):
+            return payload
         runs = [[self.paths[path], *rest] for path, *rest in payload.get("instances", [])]
         return {**payload, "instances": runs}
 
@@ -64,13 +67,20 @@ def _materialise(folder: Path, digest: str, name: str, data: bytes) -> Path:
     return target
 
 
-def _host(spec: dict[str, Any], bundle: dict[str, tuple[str, bytes]]) -> _Host:
+def hold(bundle: dict[str, tuple[str, bytes]]) -> dict[str, tuple[str, bytes]]:
+    """The instance bundle as a task result (recomputed from the scheduler's copy if lost)."""
+    return bundle
+
+
+def _host(spec: dict[str, Any]) -> _Host:
     """This worker's host for the run ``spec`` describes (started on its first task)."""
-    from distributed import get_worker
+    from distributed import get_worker, worker_client
 
     with _LOCK:
         host = _HOSTS.get(spec["key"])
         if host is None:
+            with worker_client() as client:  # leaves the worker's thread free meanwhile
+                bundle = client.get_dataset(spec["bundle"]).result()
             worker = get_worker()
             host = _HOSTS[spec["key"]] = _Host(spec, bundle, Path(worker.local_directory) / "heurevo",
                                                max(1, worker.state.nthreads))
@@ -80,15 +90,15 @@ def _host(spec: dict[str, Any], bundle: dict[str, tuple[str, bytes]]) -> _Host:
         return host
 
 
-def prime_task(spec: dict[str, Any], bundle: dict[str, tuple[str, bytes]]) -> int:
+def prime_task(spec: dict[str, Any]) -> int:
     """Set this worker up for the run (instances written, zygotes warm); its process id."""
-    _host(spec, bundle)
+    _host(spec)
     return os.getpid()
 
 
-def stages_task(spec: dict[str, Any], bundle: dict[str, tuple[str, bytes]], plan: bytes) -> bytes:
+def stages_task(spec: dict[str, Any], plan: bytes) -> bytes:
     """Run an encoded :class:`StagePlan` in this worker's sandbox; the encoded outcome."""
-    host = _host(spec, bundle)
+    host = _host(spec)
     p = msgspec.msgpack.decode(plan, type=StagePlan)
 
     def local(block: Block | None) -> Block | None:
@@ -100,9 +110,8 @@ def stages_task(spec: dict[str, Any], bundle: dict[str, tuple[str, bytes]], plan
         return encode(run_stages(p, worker))
 
 
-def run_task(spec: dict[str, Any], bundle: dict[str, tuple[str, bytes]], task: str,
-             payload: dict[str, Any], timeout_s: float) -> bytes:
+def run_task(spec: dict[str, Any], task: str, payload: dict[str, Any], timeout_s: float) -> bytes:
     """Run one task in a fresh sandboxed child here; the encoded outcome (its value checked by
     the engine against the type it expects)."""
-    host = _host(spec, bundle)
+    host = _host(spec)
     return encode(host.pool.run(task, host.localise(payload), timeout_s))
