@@ -140,6 +140,8 @@ def evolve_command(
     llm_base_url: Annotated[str | None, typer.Option("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")] = None,
     llm_replay: Annotated[Path | None, typer.Option("--llm-replay", help="Replay a recorded run folder offline: its config, its model answers.")] = None,
     notebook: Annotated[Path | None, typer.Option("--notebook", help="Mistake notebook (SQLite) to read and extend; several runs may share one.")] = None,
+    executor: Annotated[str | None, typer.Option("--executor", help="Where evaluations run: local (sandboxed processes here) or dask (a LocalCluster of --workers processes, or --scheduler).")] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="A running Dask scheduler, e.g. tcp://host:8786 (implies --executor dask).")] = None,
 ) -> None:
     """Evolve heuristics on a suite; Ctrl-C stops cleanly (status 130) and --resume continues."""
     from heurevo.config import load_settings, load_toml
@@ -176,12 +178,34 @@ def evolve_command(
             config = dataclasses.replace(config, cire=dataclasses.replace(config.cire, notebook=nb))
         folder = run_dir or (llm_replay.with_name(llm_replay.name + "-replay") if llm_replay
                              else load_settings().runs_dir / default_run_name(config))
+    config = executor_override(config, executor, scheduler)
     for change in changes:
         console.print(f"resume: {change}", highlight=False)
     summary = run_with_live_view(config, folder, resume)
     console.print(f"run folder: {folder}   (heurevo show {folder}; heurevo export {folder} --out best.py)")
     if summary.stats.stopped_because.startswith("interrupted"):
         raise typer.Exit(interrupt_status())
+
+
+def executor_override(config: RunConfig, name: str | None, scheduler: str | None) -> RunConfig:
+    """``config`` with the executor flags applied (also on --resume: any executor continues a run)."""
+    import dataclasses
+
+    from heurevo.config import from_mapping, to_mapping
+    from heurevo.engine.executors.base import ExecutorConfig
+
+    if name is None and scheduler is None:
+        return config
+    data = to_mapping(config.executor)
+    data["name"] = name or "dask"
+    if scheduler is not None:
+        if data["name"] != "dask":
+            raise HeurevoError(f"--scheduler needs --executor dask, not --executor {data['name']}")
+        data["scheduler"] = scheduler
+    elif data["name"] == "local":
+        data["scheduler"] = ""
+    chosen = from_mapping(ExecutorConfig, data, path="<command line>", prefix="executor")
+    return dataclasses.replace(config, executor=chosen)
 
 
 def default_run_name(config: RunConfig) -> str:

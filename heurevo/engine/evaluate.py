@@ -30,8 +30,10 @@ from typing import Any, Literal
 
 from heurevo import limits
 from heurevo.engine.checks import static_check
-from heurevo.engine.sandbox import SandboxLimits, SandboxPool, TaskOutcome
-from heurevo.engine.tasks import Prepared
+from heurevo.engine.executors.base import Executor, ExecutorConfig, WorkerSpec, make_executor
+from heurevo.engine.executors.local import LocalExecutor
+from heurevo.engine.executors.stages import Block, StagePlan
+from heurevo.engine.sandbox import SandboxLimits, SandboxPool
 from heurevo.errors import BaselineError
 from heurevo.populations.records import (
     Candidate,
@@ -156,14 +158,19 @@ def record_effect(metrics: dict[str, float], versus: str, test: PairedTest | Non
     metrics[p_key] = test.p_value
 
 
-Block = list[tuple[SplitInstance, int]]  # (instance, replicate) pairs run in one worker call
+Pairs = list[tuple[SplitInstance, int]]  # (instance, replicate) pairs run in one worker call
 
 
 class StagedEvaluator:
-    """Evaluates candidates of one problem on named splits, in a pool of sandboxed workers."""
+    """Evaluates candidates of one problem on named splits, on an executor's sandboxed workers.
+
+    ``pool`` shares another evaluator's local pool; ``executor`` picks where the work runs (the
+    local sandboxed pool unless given; see :mod:`heurevo.engine.executors`).
+    """
 
     def __init__(self, problem: str, splits: dict[str, list[SplitInstance]], config: EvaluationConfig,
-                 run_seed: int, work_dir: Path, pool: SandboxPool | None = None):
+                 run_seed: int, work_dir: Path, pool: SandboxPool | None = None,
+                 executor: ExecutorConfig | None = None):
         config.validate()
         if not config.budget_steps:
             config = dataclasses.replace(config, budget_steps=problem_info(problem).default_budget_steps)
@@ -177,11 +184,10 @@ class StagedEvaluator:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.smoke_path = str(self.adapter.smoke_instance(self.work_dir))
         paths = sorted({i.path for items in splits.values() for i in items})
-        self.pool = pool or SandboxPool(
-            config.workers, SandboxLimits(timeout_s=config.timeout_s, memory_mb=config.memory_mb),
-            warmup=(f"{TASKS}:warmup", {"problem": problem, "smoke_dir": str(self.work_dir),
-                                        "instances": paths}),
-            read_paths=(str(self.work_dir), *sorted({str(Path(p).parent) for p in paths})))
+        spec = WorkerSpec(problem, SandboxLimits(timeout_s=config.timeout_s, memory_mb=config.memory_mb),
+                          self.work_dir, (*paths, self.smoke_path))
+        self.executor: Executor = LocalExecutor(pool) if pool is not None else \
+            make_executor(executor or ExecutorConfig(), spec, config.workers)
         self._baselines: dict[tuple[str, int], dict[str, InstanceResult]] = {}
         self._lock = threading.Lock()
         self.default_candidate = Candidate.new(
@@ -208,8 +214,8 @@ class StagedEvaluator:
             if (split, replicate) not in self._baselines:
                 items = self.splits[split]
                 payload = self._payload(self.default_candidate, [(i, replicate) for i in items], {})
-                out = self.pool.run(f"{TASKS}:run_instances", payload, self._timeout(len(items)),
-                                    reply=list[InstanceResult])
+                out = self.executor.run(f"{TASKS}:run_instances", payload, self._timeout(len(items)),
+                                        reply=list[InstanceResult])
                 if not out.ok:
                     raise BaselineError(
                         f"the default heuristic failed on split '{split}' ({out.error}); nothing "
@@ -231,10 +237,17 @@ class StagedEvaluator:
             return {(r.instance, r.seed): r.score for (s, _), runs in self._baselines.items()
                     if s == split for r in runs.values()}
 
+    @property
+    def pool(self) -> SandboxPool:
+        """The local executor's pool (to share it with another evaluator, or to inspect it)."""
+        if not isinstance(self.executor, LocalExecutor):
+            raise AttributeError("this evaluator runs on a non-local executor: it has no pool")
+        return self.executor.pool
+
     def _timeout(self, n_instances: int) -> float:
         return self.config.timeout_s * max(1, n_instances)
 
-    def _payload(self, cand: Candidate, pairs: Block, references: dict[PairKey, float | None]) -> dict[str, Any]:
+    def _payload(self, cand: Candidate, pairs: Pairs, references: dict[PairKey, float | None]) -> dict[str, Any]:
         runs = []
         for inst, rep in pairs:
             seed = self._seed(inst, rep)
@@ -252,7 +265,7 @@ class StagedEvaluator:
                 for name, r in self._baseline_results(split, rep).items()}
 
     # --- evaluation -------------------------------------------------------------------
-    def _blocks(self, split: str, racing: bool) -> list[tuple[Stage, Block]]:
+    def _blocks(self, split: str, racing: bool) -> list[tuple[Stage, Pairs]]:
         """The split's pairs (replicate-major) cut into the stages: minibatch, then the rest."""
         cfg = self.config
         pairs = [(i, r) for r in range(self.replicates(split)) for i in self.splits[split]]
@@ -283,12 +296,6 @@ class StagedEvaluator:
                 fitness = incumbent.fitness + vs.difference.mean  # on the incumbent's pairs' scale
         metrics["raced_out"] = float(raced_out)
         return fitness, metrics
-
-    def _race_verdict(self, results: list[InstanceResult], incumbent: dict[PairKey, float],
-                      alternative: Literal["less", "greater"]) -> PairedTest | None:
-        test = paired_on_keys(pair_scores(results), incumbent, method=self.config.test,
-                              alternative=alternative)
-        return test if test is not None and test.n >= self.config.min_block else None
 
     def evaluate(self, candidate: Candidate, split: str = "train",
                  incumbent: EvaluationResult | None = None) -> EvaluationResult:
@@ -322,91 +329,38 @@ class StagedEvaluator:
         base = self.replicates(split)
         extra = self.config.promote_seeds if racing and self.config.full else 0
         references = self._references(split, base + extra)  # before leasing: baselines need a worker
-        with self.pool.lease() as worker:
-            prep = worker.call(f"{TASKS}:prepare", self._payload(candidate, [], {}), reply=Prepared)
-            if not prep.ok:
-                return done(prep.status, Stage.QUICK_CHECKS, prep.error, _crash_feedback(prep, "compiling"))
-            if not prep.value.ok:
-                fb = prep.value.feedback
-                return done(EvalStatus.REJECTED, Stage.QUICK_CHECKS, fb.splitlines()[0], fb)
-            if self.config.smoke:
-                smoke = SplitInstance("smoke", self.smoke_path)
-                out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, [(smoke, 0)], {}),
-                                  reply=list[InstanceResult])
-                bad = self._bad(out)
-                if bad:
-                    return done(out.status if not out.ok else EvalStatus.FAILED, Stage.SMOKE, bad,
-                                _crash_feedback(out, "the smoke run") if not out.ok else bad)
-            blocks = self._blocks(split, racing)
-            if extra:  # more seeds for a candidate that finishes and looks better (filled below)
-                blocks.append((Stage.FULL, []))
-            results: list[InstanceResult] = []
-            stage = Stage.SMOKE
-            for block_stage, batch in blocks:
-                if not batch:
-                    ahead = self._race_verdict(results, inc_scores or {}, "greater")
-                    if ahead is None or ahead.p_value >= self.config.alpha:
-                        break
-                    batch = [(i, r) for r in range(base, base + extra) for i in self.splits[split]]
-                stage = block_stage
-                out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, batch, references),
-                                  self._timeout(len(batch)), reply=list[InstanceResult])
-                bad = self._bad(out)
-                if bad:
-                    status = out.status if not out.ok else EvalStatus.FAILED
-                    return done(status, stage, bad, _crash_feedback(out, f"the {stage.value} stage")
-                                if not out.ok else bad, results)
-                results += out.value
-                if racing:
-                    behind = self._race_verdict(results, inc_scores or {}, "less")
-                    tied = self.config.drop_ties and stage is Stage.MINIBATCH and \
-                        behind is not None and behind.n_nonzero == 0 and \
-                        _identical(results, incumbent)
-                    if behind is not None and (behind.p_value < self.config.alpha or tied):
-                        return done(EvalStatus.OK, stage, results=results, raced_out=True)
-                elif self._far_worse(stage, results, incumbent):
-                    break  # the minibatch verdict stands
-            return done(EvalStatus.OK, stage, results=results)
+        plan = self._plan(candidate, split, racing, incumbent, references, base, extra)
+        out = self.executor.stages(plan)
+        return done(out.status, out.stage, out.error, out.feedback, list(out.results), out.raced_out)
 
-    def _far_worse(self, stage: Stage, results: list[InstanceResult],
-                   incumbent: EvaluationResult | None) -> bool:
-        """Without racing: after the minibatch, below ``early_stop_ratio`` x the incumbent's fitness."""
+    def _plan(self, candidate: Candidate, split: str, racing: bool, incumbent: EvaluationResult | None,
+              references: dict[PairKey, float | None], base: int, extra: int) -> StagePlan:
+        """The candidate's stages as plain data for whichever worker runs them."""
+        cfg = self.config
+        smoke = Block(Stage.SMOKE.value, self._payload(candidate, [(SplitInstance("smoke", self.smoke_path), 0)], {}),
+                      cfg.timeout_s) if cfg.smoke else None
+        blocks = [Block(stage.value, self._payload(candidate, batch, references), self._timeout(len(batch)))
+                  for stage, batch in self._blocks(split, racing)]
+        more = [(i, r) for r in range(base, base + extra) for i in self.splits[split]]
+        runs = incumbent.instances if incumbent is not None and incumbent.ok else ()
+        return StagePlan(
+            prepare=self._payload(candidate, [], {}), smoke=smoke, blocks=blocks,
+            extra=Block(Stage.FULL.value, self._payload(candidate, more, references),
+                        self._timeout(len(more))) if more else None,
+            incumbent=[(r.instance, r.seed, r.score) for r in runs] if racing else [],
+            incumbent_runs=[(r.instance, r.seed, r.objective, r.feasible, r.steps) for r in runs],
+            racing=racing, drop_ties=cfg.drop_ties, test=cfg.test, alpha=cfg.alpha,
+            min_block=cfg.min_block, stop_below=self._stop_below(incumbent))
+
+    def _stop_below(self, incumbent: EvaluationResult | None) -> float | None:
+        """Without racing: a minibatch mean score below this stops the candidate (None: never)."""
         ratio = self.config.early_stop_ratio
         inc = incumbent.fitness if incumbent is not None and incumbent.ok else None
-        if stage is not Stage.MINIBATCH or not ratio or inc is None or inc <= 0:
-            return False
-        return aggregate(results, {})[0] < ratio * inc
-
-    @staticmethod
-    def _bad(out: TaskOutcome) -> str:
-        if not out.ok:
-            return out.error.strip().splitlines()[-1] if out.error.strip() else out.status.value
-        unverified = [r.instance for r in out.value if not r.verified]
-        if unverified:
-            return f"the solution on {unverified[0]} failed independent verification"
-        return ""
+        if not ratio or inc is None or inc <= 0:
+            return None
+        return ratio * inc
 
     def close(self) -> None:
         """Stop the workers."""
-        self.pool.close()
+        self.executor.close()
 
-
-def _identical(results: list[InstanceResult], incumbent: EvaluationResult | None) -> bool:
-    """True when every run matches the incumbent's run on the same pair in objective and steps."""
-    if incumbent is None:
-        return False
-    theirs = {(r.instance, r.seed): (r.objective, r.feasible, r.steps) for r in incumbent.instances}
-    return all(theirs.get((r.instance, r.seed)) == (r.objective, r.feasible, r.steps) for r in results)
-
-
-def _crash_feedback(out: TaskOutcome, where: str) -> str:
-    kinds = {
-        EvalStatus.TIMEOUT: f"The code did not finish {where} within the time limit (an endless "
-                            "loop, or far too much work per call).",
-        EvalStatus.CRASHED: f"The worker process died during {where} ({out.error.split(';')[0]}): "
-                            "usually an out-of-bounds array write or unbounded recursion.",
-        EvalStatus.MEMORY: f"The code ran out of memory during {where}: do not allocate large arrays "
-                           "inside the slot.",
-        EvalStatus.FAILED: f"The code raised an error during {where}:\n{out.error[-1500:]}",
-    }
-    return kinds.get(out.status, out.error)

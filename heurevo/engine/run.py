@@ -26,6 +26,7 @@ from typing import Literal, Protocol
 
 from heurevo.engine.controller import Controller
 from heurevo.engine.evaluate import pair_scores
+from heurevo.engine.executors.base import ExecutorLost
 from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.populations.lineage import NO_GAIN_VERDICT
 from heurevo.populations.records import (
@@ -290,6 +291,9 @@ class RunLoop:
             self.store.set_run_status("finished")
         except KeyboardInterrupt:
             self.stats.stopped_because = "interrupted (Ctrl-C or SIGTERM); resume with --resume"
+            self.store.set_run_status("interrupted")
+        except ExecutorLost as exc:  # not the candidate's doing: nothing recorded for it
+            self.stats.stopped_because = f"interrupted: {exc}"
             self.store.set_run_status("interrupted")
         self.store.add_event("stop", {"reason": self.stats.stopped_because,
                                       "evaluations": self.stats.evaluations,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from heurevo.engine.cire import CireConfig
 from heurevo.engine.controller import ControllerConfig
 from heurevo.engine.evaluate import EvaluationConfig
+from heurevo.engine.executors.base import ExecutorConfig
 from heurevo.engine.llm.config import LLMConfig
 from heurevo.engine.proposers.base import PROPOSERS
 from heurevo.engine.proposers.gp import GPConfig
@@ -69,6 +70,7 @@ class RunConfig:
     llm: LLMConfig = field(default_factory=LLMConfig)
     llm_proposer: LLMProposerConfig = field(default_factory=LLMProposerConfig)
     cire: CireConfig = field(default_factory=CireConfig)
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)  # where evaluations run
 
     def __post_init__(self) -> None:
         """Resolve the problem's step budget and suite, and the proposer's operator tables.

@@ -151,8 +151,9 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
         suite = build_suite(config.suite.name, config.problem, suite_cache_dir())
         splits = split_suite(suite, config.suite.validation_fraction, config.seed)
         evaluator = StagedEvaluator(config.problem, splits, config.evaluation, config.seed,
-                                    run_dir / "work")
+                                    run_dir / "work", executor=config.executor)
         parts.append(evaluator)
+        notices.extend(evaluator.executor.notices())
         slots = evaluator.slots
         proposer = make_proposer(config, slots, store)
         parts.append(proposer)
@@ -176,7 +177,7 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
     controller = Controller(config.controller, config.problem, names, defaults, config.seed,
                             proposer.operators, clusterer=cire.clusterer)
     loop = RunLoop(controller, proposer, evaluator, store, budgets_of(config),
-                   workers=config.evaluation.workers, usage=proposer.usage,
+                   workers=evaluator.executor.workers, usage=proposer.usage,
                    on_progress=on_progress,
                    acceptance=Acceptance(config.evaluation.test, config.evaluation.alpha), hooks=cire)
     return Run(config, run_dir, store, evaluator, loop, names, cire, lock, tuple(notices))

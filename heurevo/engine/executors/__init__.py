@@ -1,0 +1,1 @@
+"""Executors: where sandboxed evaluation work runs (local pool, Dask), behind one interface."""
