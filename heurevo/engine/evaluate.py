@@ -24,15 +24,24 @@ import dataclasses
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from heurevo import limits
 from heurevo.engine.checks import static_check
+from heurevo.engine.referee import Referee
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool, TaskOutcome
-from heurevo.engine.tasks import Prepared
-from heurevo.errors import BaselineError
+from heurevo.engine.tasks import (
+    CandidateRequest,
+    Prepared,
+    RunItem,
+    RunReply,
+    RunRequest,
+    WarmRequest,
+)
+from heurevo.errors import BaselineError, VerificationError
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
@@ -179,9 +188,9 @@ class StagedEvaluator:
         paths = sorted({i.path for items in splits.values() for i in items})
         self.pool = pool or SandboxPool(
             config.workers, SandboxLimits(timeout_s=config.timeout_s, memory_mb=config.memory_mb),
-            warmup=(f"{TASKS}:warmup", {"problem": problem, "smoke_dir": str(self.work_dir),
-                                        "instances": paths}),
+            warmup=(f"{TASKS}:warmup", WarmRequest(problem, str(self.work_dir), paths)),
             read_paths=(str(self.work_dir), *sorted({str(Path(p).parent) for p in paths})))
+        self.referee = Referee(self.adapter)
         self._baselines: dict[tuple[str, int], dict[str, InstanceResult]] = {}
         self._lock = threading.Lock()
         self.default_candidate = Candidate.new(
@@ -208,8 +217,7 @@ class StagedEvaluator:
             if (split, replicate) not in self._baselines:
                 items = self.splits[split]
                 payload = self._payload(self.default_candidate, [(i, replicate) for i in items], {})
-                out = self.pool.run(f"{TASKS}:run_instances", payload, self._timeout(len(items)),
-                                    reply=list[InstanceResult])
+                out = self._run(self.pool.run, payload, self._timeout(len(items)))
                 if not out.ok:
                     raise BaselineError(
                         f"the default heuristic failed on split '{split}' ({out.error}); nothing "
@@ -234,16 +242,28 @@ class StagedEvaluator:
     def _timeout(self, n_instances: int) -> float:
         return self.config.timeout_s * max(1, n_instances)
 
-    def _payload(self, cand: Candidate, pairs: Block, references: dict[PairKey, float | None]) -> dict[str, Any]:
+    def _candidate(self, cand: Candidate) -> CandidateRequest:
+        return CandidateRequest(self.problem, cand.id, dict(cand.sources), self.config.boundscheck)
+
+    def _payload(self, cand: Candidate, pairs: Block, references: dict[PairKey, float | None]) -> RunRequest:
         runs = []
         for inst, rep in pairs:
             seed = self._seed(inst, rep)
-            runs.append((inst.path, seed, references.get((inst.name, seed)),
-                         inst.budget_steps or self.config.budget_steps))
-        return {"problem": self.problem, "candidate_id": cand.id, "sources": cand.sources,
-                "boundscheck": self.config.boundscheck, "budget_steps": self.config.budget_steps,
-                "instance_timeout_s": self.config.timeout_s,
-                "instances": runs}
+            runs.append(RunItem(inst.path, seed, references.get((inst.name, seed)),
+                                inst.budget_steps or self.config.budget_steps))
+        return RunRequest(self.problem, cand.id, dict(cand.sources), self.config.boundscheck,
+                          instances=runs, instance_timeout_s=self.config.timeout_s)
+
+    def _run(self, call: Callable[..., TaskOutcome], request: RunRequest, timeout_s: float | None) -> TaskOutcome:
+        """One ``run_instances`` call; what comes back is judged by the referee before it counts."""
+        out = call(f"{TASKS}:run_instances", request, timeout_s, reply=list[RunReply])
+        if not out.ok:
+            return out
+        try:
+            return dataclasses.replace(out, value=self.referee.judge(out.value, request.instances))
+        except VerificationError as exc:
+            return TaskOutcome(EvalStatus.CRASHED, error=f"malformed worker reply: {exc}",
+                               seconds=out.seconds, worker_pid=out.worker_pid)
 
     def _references(self, split: str, replicates: int) -> dict[PairKey, float | None]:
         """The default's objective on each pair of the first ``replicates`` (the scores' reference)."""
@@ -323,7 +343,7 @@ class StagedEvaluator:
         extra = self.config.promote_seeds if racing and self.config.full else 0
         references = self._references(split, base + extra)  # before leasing: baselines need a worker
         with self.pool.lease() as worker:
-            prep = worker.call(f"{TASKS}:prepare", self._payload(candidate, [], {}), reply=Prepared)
+            prep = worker.call(f"{TASKS}:prepare", self._candidate(candidate), reply=Prepared)
             if not prep.ok:
                 return done(prep.status, Stage.QUICK_CHECKS, prep.error, _crash_feedback(prep, "compiling"))
             if not prep.value.ok:
@@ -331,8 +351,7 @@ class StagedEvaluator:
                 return done(EvalStatus.REJECTED, Stage.QUICK_CHECKS, fb.splitlines()[0], fb)
             if self.config.smoke:
                 smoke = SplitInstance("smoke", self.smoke_path)
-                out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, [(smoke, 0)], {}),
-                                  reply=list[InstanceResult])
+                out = self._run(worker.call, self._payload(candidate, [(smoke, 0)], {}), None)
                 bad = self._bad(out)
                 if bad:
                     return done(out.status if not out.ok else EvalStatus.FAILED, Stage.SMOKE, bad,
@@ -349,8 +368,8 @@ class StagedEvaluator:
                         break
                     batch = [(i, r) for r in range(base, base + extra) for i in self.splits[split]]
                 stage = block_stage
-                out = worker.call(f"{TASKS}:run_instances", self._payload(candidate, batch, references),
-                                  self._timeout(len(batch)), reply=list[InstanceResult])
+                out = self._run(worker.call, self._payload(candidate, batch, references),
+                                self._timeout(len(batch)))
                 bad = self._bad(out)
                 if bad:
                     status = out.status if not out.ok else EvalStatus.FAILED
