@@ -178,6 +178,24 @@ def sandbox_report() -> list[Check]:
         os.unlink(probe_path)
     checks.append(Check("sandbox", "probe: write outside", not wrote,
                         f"{probe_path} was written" if wrote else "refused"))
+    return checks + referee_report()
+
+
+def referee_report() -> list[Check]:
+    """Per registered problem: whether the engine re-judges each run outside the child."""
+    from heurevo.engine.referee import Referee
+    from heurevo.solvers.problem import PROBLEMS, get_problem
+
+    checks = []
+    for name in PROBLEMS.names():
+        try:
+            outside = Referee(get_problem(name)).outside
+        except Exception as exc:  # a broken plug-in is reported, not fatal
+            checks.append(Check("sandbox", f"verification: {name}", False, f"{type(exc).__name__}: {exc}"))
+            continue
+        checks.append(Check("sandbox", f"verification: {name}", outside,
+                            "in the engine, outside the candidate's process" if outside else
+                            "inside the candidate's process only (the adapter has no check())"))
     return checks
 
 

@@ -192,3 +192,39 @@ def thread_sum(n):
     for t in threads:
         t.join()
     return sum(out)
+
+
+def forged_run(payload):
+    """An escaped candidate lying about its runs: real runs, then each reply tampered as
+    ``payload["forge"]`` says (the rest of the payload is a RunRequest)."""
+    import msgspec
+
+    from heurevo.engine.tasks import RunRequest, run_instances
+
+    forge = payload.pop("forge")
+    replies = run_instances(msgspec.convert(payload, RunRequest))
+    out = []
+    for r in replies:
+        if forge == "better":  # claim a better objective than the solution has
+            r = msgspec.structs.replace(r, objective=r.objective - 1, score=1000.0)
+        elif forge == "infeasible-as-feasible":  # a solution that breaks the constraints
+            sol = np.frombuffer(r.solution, dtype=r.solution_dtype).copy()
+            sol[:] = 1 - sol
+            r = msgspec.structs.replace(r, solution=sol.tobytes())
+        elif forge == "dtype":
+            r = msgspec.structs.replace(r, solution_dtype="object")
+        elif forge == "short":
+            r = msgspec.structs.replace(r, solution=r.solution[:-4])
+        elif forge == "renamed":
+            r = msgspec.structs.replace(r, instance="other.opb")
+        out.append(r)
+    return out
+
+
+def set_affinity(_):
+    """A syscall on neither seccomp list (sched_setaffinity): refused with EPERM, not killed."""
+    try:
+        os.sched_setaffinity(0, os.sched_getaffinity(0))
+    except PermissionError:
+        return "EPERM"
+    return "allowed"

@@ -70,6 +70,14 @@ def test_seccomp_kills_forbidden_syscalls(make, task: str) -> None:
     assert w.call("sandbox_tasks:echo", 2).value == 2
 
 
+def test_seccomp_refuses_unlisted_syscalls_and_the_child_goes_on(make) -> None:
+    """The filter is an allow-list: a syscall it does not name fails with EPERM."""
+    w = make()
+    assert w.call("sandbox_tasks:set_affinity", None).value == "EPERM"
+    assert w.call("sandbox_tasks:echo", 3).value == 3
+    assert make("seccomp").call("sandbox_tasks:set_affinity", None).value == "allowed"
+
+
 def test_seccomp_allows_threads(make) -> None:
     out = make().call("sandbox_tasks:thread_sum", 4)
     assert out.ok and out.value == 6

@@ -7,6 +7,8 @@ import pytest
 from sandbox_helpers import worker_env
 
 from heurevo.engine.evaluate import TASKS, EvaluationConfig, StagedEvaluator
+from heurevo.engine.referee import judged_call
+from heurevo.engine.tasks import RunReply
 from heurevo.populations.records import Candidate, EvalStatus, InstanceResult
 from heurevo.solvers.problem import get_problem
 from heurevo.suites.catalog import SplitInstance, build_suite, suite_cache_dir
@@ -66,7 +68,7 @@ def test_poisoned_arrays_and_classes_do_not_reach_the_next_candidate(pbo_split, 
         payload = ev._payload(victim, pairs, ev._references("train", 1))
         with ev.pool.lease() as worker:
             worker.call("sandbox_tasks:poison", None)
-            shared = worker.call(f"{TASKS}:run_instances", payload, reply=list[InstanceResult])
+            shared = worker.call(f"{TASKS}:run_instances", payload, reply=list[RunReply])
         assert not shared.ok or [r.score for r in shared.value] != [r.score for r in fresh.instances]
         # and the slot's writes into obj_cost do not compile: the instance arrays are read-only
         # in the slot's Numba type, so the poisoner is rejected before it runs
@@ -90,10 +92,13 @@ def test_tsp_score_monkeypatch_does_not_reach_the_next_candidate(tmp_path, monke
         after = ev.evaluate(victim)
         assert _fingerprint(after.instances) == _fingerprint(fresh.instances)
         assert all(r.score <= 1.0 for r in after.instances)
+        request = ev._payload(victim, [(i, 0) for i in split], {})
         with ev.pool.lease() as worker:
             worker.call("sandbox_tasks:poison", None)
-            shared = worker.call(f"{TASKS}:run_instances", ev._payload(victim, [(i, 0) for i in split], {}),
-                                 reply=list[InstanceResult])
+            shared = worker.call(f"{TASKS}:run_instances", request, reply=list[RunReply])
+            judged = judged_call(worker.call, request, None)  # the same poisoned child
         assert shared.ok and shared.value[0].score == 1000.0  # the escape works within a process
+        # ... but not past the engine, which scores the tour itself
+        assert _fingerprint(tuple(judged.value)) == _fingerprint(fresh.instances)
     finally:
         ev.close()

@@ -16,6 +16,7 @@ from typing import Any
 from heurevo import limits
 from heurevo.engine.checks import static_check
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool
+from heurevo.engine.tasks import SolveRequest, WarmRequest
 from heurevo.errors import SlotError, SolverError
 from heurevo.solvers.compile import load_heuristics_file
 from heurevo.solvers.problem import get_problem, problem_for_suffix
@@ -84,10 +85,9 @@ def solve_checked(path: str | Path, options: SolveOptions, *, trust: bool = Fals
         # may read only that copy and the instance's folder, not the heuristics file's folder
         checked = Path(work) / "heuristics.py"
         checked.write_bytes(text)
-        payload = {"path": str(p.resolve()), "steps": options.steps, "time_s": options.time_s,
-                   "seed": options.seed, "heuristics": str(checked)}
-        warm = ("heurevo.engine.tasks:warmup_solve",
-                {"problem": problem.name, "smoke_dir": work, "instances": []})
+        payload = SolveRequest(path=str(p.resolve()), heuristics=str(checked), seed=options.seed,
+                               steps=options.steps, time_s=options.time_s)
+        warm = ("heurevo.engine.tasks:warmup_solve", WarmRequest(problem.name, work))
         with SandboxPool(1, SandboxLimits(timeout_s=timeout, memory_mb=memory_mb), warmup=warm,
                          read_paths=(work, str(p.resolve().parent))) as pool:
             out = pool.run(TASK, payload, timeout)

@@ -28,12 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import msgspec
+
 from heurevo import limits
 from heurevo.engine.checks import static_check
 from heurevo.engine.executors.base import Executor, ExecutorConfig, WorkerSpec, make_executor
 from heurevo.engine.executors.local import LocalExecutor
 from heurevo.engine.executors.stages import Block, StagePlan
+from heurevo.engine.referee import judged_call
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool
+from heurevo.engine.tasks import CandidateRequest, RunItem, RunRequest
 from heurevo.errors import BaselineError
 from heurevo.populations.records import (
     Candidate,
@@ -214,8 +218,7 @@ class StagedEvaluator:
             if (split, replicate) not in self._baselines:
                 items = self.splits[split]
                 payload = self._payload(self.default_candidate, [(i, replicate) for i in items], {})
-                out = self.executor.run(f"{TASKS}:run_instances", payload, self._timeout(len(items)),
-                                        reply=list[InstanceResult])
+                out = judged_call(self.executor.run, payload, self._timeout(len(items)))
                 if not out.ok:
                     raise BaselineError(
                         f"the default heuristic failed on split '{split}' ({out.error}); nothing "
@@ -247,16 +250,21 @@ class StagedEvaluator:
     def _timeout(self, n_instances: int) -> float:
         return self.config.timeout_s * max(1, n_instances)
 
+    def _candidate(self, cand: Candidate) -> dict[str, Any]:
+        """The ``prepare`` request of ``cand`` (as plain data: it may cross to a Dask worker)."""
+        return msgspec.to_builtins(CandidateRequest(self.problem, cand.id, dict(cand.sources),
+                                                    self.config.boundscheck))
+
     def _payload(self, cand: Candidate, pairs: Pairs, references: dict[PairKey, float | None]) -> dict[str, Any]:
+        """The ``run_instances`` request of ``cand`` on ``pairs`` (a :class:`RunRequest` as plain data)."""
         runs = []
         for inst, rep in pairs:
             seed = self._seed(inst, rep)
-            runs.append((inst.path, seed, references.get((inst.name, seed)),
-                         inst.budget_steps or self.config.budget_steps))
-        return {"problem": self.problem, "candidate_id": cand.id, "sources": cand.sources,
-                "boundscheck": self.config.boundscheck, "budget_steps": self.config.budget_steps,
-                "instance_timeout_s": self.config.timeout_s,
-                "instances": runs}
+            runs.append(RunItem(inst.path, seed, references.get((inst.name, seed)),
+                                inst.budget_steps or self.config.budget_steps))
+        return msgspec.to_builtins(RunRequest(self.problem, cand.id, dict(cand.sources),
+                                              self.config.boundscheck, instances=runs,
+                                              instance_timeout_s=self.config.timeout_s))
 
     def _references(self, split: str, replicates: int) -> dict[PairKey, float | None]:
         """The default's objective on each pair of the first ``replicates`` (the scores' reference)."""
@@ -344,7 +352,7 @@ class StagedEvaluator:
         more = [(i, r) for r in range(base, base + extra) for i in self.splits[split]]
         runs = incumbent.instances if incumbent is not None and incumbent.ok else ()
         return StagePlan(
-            prepare=self._payload(candidate, [], {}), smoke=smoke, blocks=blocks,
+            prepare=self._candidate(candidate), smoke=smoke, blocks=blocks,
             extra=Block(Stage.FULL.value, self._payload(candidate, more, references),
                         self._timeout(len(more))) if more else None,
             incumbent=[(r.instance, r.seed, r.score) for r in runs] if racing else [],

@@ -9,7 +9,8 @@ before it reads its first request:
   wall-clock limit), ``RLIMIT_FSIZE``, ``RLIMIT_NPROC`` and ``RLIMIT_CORE = 0``;
 - ``landlock``: the child reads only Python's prefixes, its import path, the Numba cache, the
   instance folders and a few devices, and writes only its private temp folder;
-- ``seccomp``: a filter (``pyseccomp`` over libseccomp) that kills the process (SIGSYS) on
+- ``seccomp``: a filter (``pyseccomp`` over libseccomp): an allow-list of the syscalls a child
+  needs (anything unlisted fails with EPERM), and a kill list: the process dies (SIGSYS) on
   ``execve``, a new process, sockets, ``ptrace``, namespaces, ``setsid``, signals to other
   processes and other kernel attack surface; threads stay allowed;
 - ``netns``: a new network namespace (user + network where not root), and seccomp denies
@@ -55,6 +56,39 @@ DENIED_SYSCALLS: tuple[str, ...] = (
     "setrlimit", "prlimit64", "open_by_handle_at", "name_to_handle_at", "fanotify_init",
     "mknod", "mknodat", "sethostname", "setdomainname", "settimeofday", "clock_settime",
     "adjtimex", "acct", "quotactl", "seccomp",
+)
+
+#: every other syscall a child may make (anything on neither list fails with EPERM): what
+#: CPython, numpy, Numba's compiler and the kernels need after the imports. A child's calls
+#: after ``landlock_restrict_self`` over the real pipeline (``scripts/seccomp_syscalls.py``:
+#: brk, exit_group, futex, getcwd, mmap, mprotect, munmap, newfstatat, read, rt_sigaction,
+#: setitimer, write), plus what glibc, threads, signals to itself and reads of allowed files
+#: use. ``clone`` (threads only), ``kill``/``tgkill`` (itself only) and ``prctl`` (not
+#: PR_SET_PDEATHSIG) are allowed with argument filters in :func:`install_seccomp`.
+ALLOWED_SYSCALLS: tuple[str, ...] = (
+    # memory
+    "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "membarrier",
+    # files (Landlock decides which)
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "open", "openat", "close",
+    "close_range", "lseek", "fstat", "stat", "lstat", "newfstatat", "statx", "access",
+    "faccessat", "faccessat2", "readlink", "readlinkat", "getdents64", "fcntl", "dup", "dup2",
+    "dup3", "ioctl", "unlink", "unlinkat", "mkdir", "mkdirat", "rename", "renameat",
+    "renameat2", "ftruncate", "fsync", "fdatasync", "flock", "getcwd", "umask", "pipe2",
+    # time and timers
+    "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday", "time",
+    "setitimer", "getitimer", "alarm", "times", "getrusage",
+    # signals to itself
+    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "rt_sigpending",
+    "rt_sigtimedwait", "restart_syscall",
+    # who and where
+    "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getgroups",
+    "getpgrp", "uname", "sysinfo", "getrlimit", "sched_getaffinity", "sched_yield", "getcpu",
+    "getrandom",
+    # threads
+    "set_robust_list", "get_robust_list", "rseq", "set_tid_address", "futex", "exit",
+    "exit_group", "arch_prctl",
+    # waiting
+    "poll", "ppoll", "select", "pselect6",
 )
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -190,24 +224,38 @@ def install_landlock(policy: ChildPolicy, write_dir: str) -> str:
 
 
 def install_seccomp() -> str:
-    """Load the syscall filter; from now on a denied syscall kills the process with SIGSYS."""
+    """Load the syscall filter: an allow-list (EPERM for anything unlisted), and a kill list.
+
+    From now on a syscall of :data:`DENIED_SYSCALLS` kills the process with SIGSYS (reported
+    as "sandbox violation"); one on neither list fails with EPERM.
+    """
     if pyseccomp is None:
         return f"off: {_SECCOMP_MISSING}"
     sc = pyseccomp
     try:
-        flt = sc.SyscallFilter(sc.ALLOW)
+        flt = sc.SyscallFilter(sc.ERRNO(errno.EPERM))
+        allowed = 0
+        for name in ALLOWED_SYSCALLS:
+            try:
+                flt.add_rule(sc.ALLOW, name)
+                allowed += 1
+            except (RuntimeError, ValueError):  # not a syscall on this architecture
+                continue
         for name in DENIED_SYSCALLS:
             flt.add_rule(sc.KILL_PROCESS, name)
+        flt.add_rule(sc.ALLOW, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, CLONE_THREAD))
         flt.add_rule(sc.KILL_PROCESS, "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
         flt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # flags unreadable: libc falls back to clone
         me = os.getpid()
-        flt.add_rule(sc.KILL_PROCESS, "kill", sc.Arg(0, sc.NE, me))
-        flt.add_rule(sc.KILL_PROCESS, "tgkill", sc.Arg(0, sc.NE, me))
+        for name in ("kill", "tgkill"):
+            flt.add_rule(sc.ALLOW, name, sc.Arg(0, sc.EQ, me))
+            flt.add_rule(sc.KILL_PROCESS, name, sc.Arg(0, sc.NE, me))
+        flt.add_rule(sc.ALLOW, "prctl", sc.Arg(0, sc.NE, PR_SET_PDEATHSIG))
         flt.add_rule(sc.KILL_PROCESS, "prctl", sc.Arg(0, sc.EQ, PR_SET_PDEATHSIG))
         flt.load()
-    except (ImportError, OSError, RuntimeError) as exc:
+    except (ImportError, OSError, RuntimeError, ValueError) as exc:
         return f"off: {type(exc).__name__}: {exc}"
-    return f"on ({len(DENIED_SYSCALLS) + 5} rules)"
+    return f"on ({allowed} allowed, {len(DENIED_SYSCALLS) + 5} killing, others EPERM)"
 
 
 def numba_cache_read_only() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import traceback
+import typing
 from typing import Any
 
 import msgspec
@@ -31,6 +32,20 @@ def resolve_task(name: str) -> Any:
     return getattr(importlib.import_module(module), func)
 
 
+def call_task(name: str, payload: Any) -> Any:
+    """Run task ``name`` on ``payload``, first converted to the struct its annotation names.
+
+    Requests arrive as plain MessagePack data; a task whose ``payload`` parameter is annotated
+    with a ``msgspec.Struct`` gets that struct (unknown or missing fields raise), other tasks
+    get the data as it is.
+    """
+    fn = resolve_task(name)
+    wanted = typing.get_type_hints(fn).get("payload")
+    if isinstance(wanted, type) and issubclass(wanted, msgspec.Struct):
+        payload = msgspec.convert(payload, wanted)
+    return fn(payload)
+
+
 def ok_reply(value: Any) -> bytes:
     """The encoded ``ok`` reply carrying ``value``."""
     return encode(Reply("ok", msgspec.Raw(encode(value))))
@@ -38,7 +53,7 @@ def ok_reply(value: Any) -> bytes:
 
 def _answer(task: str, payload: Any) -> bytes:
     try:
-        return ok_reply(resolve_task(task)(payload))
+        return ok_reply(call_task(task, payload))
     except MemoryError:
         return encode(Reply("memory", error="MemoryError: the task ran out of its memory limit"))
     except BaseException as exc:  # any failure of candidate code is data, not a crash

@@ -88,11 +88,11 @@ class Zygote:
                 os.close(fd)
 
     def _warm(self, msg: Control) -> None:
-        from heurevo.engine.worker import resolve_task
+        from heurevo.engine.worker import call_task
 
         t0 = time.perf_counter()
         try:
-            resolve_task(msg.task)(msg.payload)
+            call_task(msg.task, msg.payload)
             self.send(Control("warmed", value=time.perf_counter() - t0))
         except Exception as exc:  # a broken warm-up is reported, the zygote stays
             self.send(Control("warmed", status=1, value=f"{type(exc).__name__}: {exc}"))

@@ -11,7 +11,7 @@ entry-point group.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,17 @@ class RunOutput:
     steps: int
     seconds: float
     trace: tuple[tuple[int, float, float], ...] = ()
+    #: the raw solution (assignment, tour, ...), for :meth:`ProblemAdapter.check` in another process
+    solution: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A solution judged from the instance file alone: the minimised objective and its score."""
+
+    objective: float | None
+    feasible: bool
+    score: float
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,16 @@ class ProblemAdapter(ABC):
     @abstractmethod
     def smoke_instance(self, directory: Path) -> Path:
         """Write a tiny instance for smoke runs into ``directory`` and return its path."""
+
+    def check(self, path: Path, solution: Any, reference: float | None) -> Checked | None:
+        """Judge ``solution`` (a :attr:`RunOutput.solution`) for the instance file at ``path``.
+
+        Called by the engine, in a process no candidate code ever ran in, so a candidate cannot
+        forge its own result. Raise :class:`~heurevo.errors.VerificationError` for a solution
+        that is not one (wrong shape, not a tour, ...). The default, ``None``, means the problem
+        verifies only inside :meth:`run`; ``heurevo doctor`` says so.
+        """
+        return None
 
 
 PROBLEMS: Registry[ProblemInfo] = Registry("problem", group="heurevo.problems")

@@ -8,8 +8,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from heurevo.errors import VerificationError
 from heurevo.solvers.compile import compile_slot
-from heurevo.solvers.problem import ProblemAdapter, RunOutput
+from heurevo.solvers.problem import Checked, ProblemAdapter, RunOutput
 from heurevo.solvers.slots import Slot
 from heurevo_binpacking.instance import (
     WEIBULL_CAPACITY,
@@ -61,7 +64,15 @@ class BinPackingAdapter(ProblemAdapter):
         verified = counted is not None and counted == claimed
         objective = float(counted) if counted is not None else None
         return RunOutput(objective, counted is not None, verified, n, seconds,
-                         ((n, seconds, float(claimed)),))
+                         ((n, seconds, float(claimed)),),
+                         solution=np.asarray(assignment, dtype=np.int32))
+
+    def check(self, path: Path, solution: Any, reference: float | None) -> Checked:
+        """Count the bins of ``solution`` (one bin index per item) from the file at ``path``."""
+        counted = bins_used(self.load(path), np.asarray(solution))
+        if counted is None:
+            raise VerificationError(f"{path.name}: the assignment overfills a bin or misses an item")
+        return Checked(float(counted), True, self.score(None, float(counted), True, reference))
 
     def score(self, instance: BinPackingInstance, objective: float | None, feasible: bool,
               reference: float | None) -> float:

@@ -5,8 +5,10 @@ The engine (:class:`~heurevo.engine.evaluate.StagedEvaluator`) decides *what* to
 the blocks of (instance, seed) pairs, the promoted extra seeds) and the racing rule with the
 incumbent's scores. :func:`run_stages` runs a plan on one leased worker, whichever executor owns
 the worker (a local pool in the engine's host, or a Dask worker process that hosts its own
-zygote), and returns a :class:`StageOutcome`. Both records are msgspec structs, so a plan and
-its outcome cross any process or network boundary as MessagePack data.
+zygote), and returns a :class:`StageOutcome`; every run reply is judged by the
+:mod:`~heurevo.engine.referee` in the process that runs the plan, which no candidate touched.
+Both records are msgspec structs, so a plan and its outcome cross any process or network
+boundary as MessagePack data.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 import msgspec
 
+from heurevo.engine.referee import judged_call
 from heurevo.engine.sandbox import TaskOutcome
 from heurevo.engine.tasks import Prepared
 from heurevo.populations.records import EvalStatus, InstanceResult, Stage
@@ -77,8 +80,7 @@ def run_stages(plan: StagePlan, worker: Lease) -> StageOutcome:
         fb = prep.value.feedback
         return StageOutcome(EvalStatus.REJECTED, Stage.QUICK_CHECKS, fb.splitlines()[0], fb)
     if plan.smoke is not None:
-        out = worker.call(f"{TASKS}:run_instances", plan.smoke.payload, plan.smoke.timeout_s,
-                          reply=list[InstanceResult])
+        out = judged_call(worker.call, plan.smoke.payload, plan.smoke.timeout_s)
         bad = _bad(out)
         if bad:
             return StageOutcome(out.status if not out.ok else EvalStatus.FAILED, Stage.SMOKE, bad,
@@ -93,8 +95,7 @@ def run_stages(plan: StagePlan, worker: Lease) -> StageOutcome:
             if ahead is None or ahead.p_value >= plan.alpha:
                 break
         stage = Stage(block.stage)
-        out = worker.call(f"{TASKS}:run_instances", block.payload, block.timeout_s,
-                          reply=list[InstanceResult])
+        out = judged_call(worker.call, block.payload, block.timeout_s)
         bad = _bad(out)
         if bad:
             status = out.status if not out.ok else EvalStatus.FAILED

@@ -8,9 +8,13 @@ independent verifier from the original formula, never taken from the kernel.
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from heurevo.errors import VerificationError
 from heurevo.instances.formats.opb import read_pb, write_pb
 from heurevo.instances.generators.pbo import generate
 from heurevo.solvers.pbo.holes import HOLES
@@ -19,7 +23,7 @@ from heurevo.solvers.pbo.search import default_functions, search
 from heurevo.solvers.pbo.slots import PBO_SLOTS, pbo_slots
 from heurevo.solvers.pbo.solve import formula_objective
 from heurevo.solvers.pbo.verify import evaluate
-from heurevo.solvers.problem import ProblemAdapter, RunOutput
+from heurevo.solvers.problem import Checked, ProblemAdapter, RunOutput
 from heurevo.solvers.slots import Slot
 
 
@@ -27,6 +31,9 @@ class PBOAdapter(ProblemAdapter):
     """Pseudo-Boolean optimisation with the StructPBO kernel."""
 
     name = "pbo"
+
+    def __init__(self) -> None:
+        self._checked: OrderedDict[Path, PBOInstance] = OrderedDict()
 
     def slots(self) -> dict[str, Slot]:
         """The seven StructPBO slots (five with GP expression holes)."""
@@ -55,7 +62,27 @@ class PBOAdapter(ProblemAdapter):
         verified = verdict.feasible and verdict.objective == claimed
         minimised = float(sign * verdict.objective) if verdict.objective is not None else 0.0
         return RunOutput(minimised if verdict.feasible else None, verdict.feasible, verified,
-                         res.steps, res.seconds, trace)
+                         res.steps, res.seconds, trace,
+                         solution=np.asarray(res.best_values[: instance.n_orig], dtype=np.uint8))
+
+    def check(self, path: Path, solution: Any, reference: float | None) -> Checked:
+        """Evaluate the 0/1 assignment under the formula read from ``path`` (cached, 64 files)."""
+        path = Path(path)
+        if path not in self._checked:
+            self._checked[path] = self.load(path)
+            if len(self._checked) > 64:
+                self._checked.popitem(last=False)
+        self._checked.move_to_end(path)
+        instance = self._checked[path]
+        values = np.asarray(solution)
+        if values.ndim != 1 or values.size != instance.n_orig or (values > 1).any():
+            raise VerificationError(f"{path.name}: a solution must be {instance.n_orig} values 0/1, "
+                                    f"got shape {values.shape}")
+        verdict = evaluate(instance.formula, values)
+        objective = float(instance.obj_sign * verdict.objective) if verdict.objective is not None else 0.0
+        objective = objective if verdict.feasible else None
+        return Checked(objective, verdict.feasible,
+                       self.score(instance, objective, verdict.feasible, reference))
 
     def score(self, instance: PBOInstance, objective: float | None, feasible: bool,
               reference: float | None) -> float:

@@ -8,13 +8,16 @@ per instance. Lengths are recomputed by the independent verifier with TSPLIB rul
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from heurevo.instances.formats.tsplib import TsplibInstance, read_tsp
 from heurevo.instances.generators.tsp import tsplib_text, uniform_points
-from heurevo.solvers.problem import ProblemAdapter, RunOutput
+from heurevo.solvers.problem import Checked, ProblemAdapter, RunOutput
 from heurevo.solvers.slots import Slot
 from heurevo.solvers.tsp import verify
 from heurevo.solvers.tsp.holes import HOLES
@@ -35,6 +38,9 @@ class TSPAdapter(ProblemAdapter):
 
     name = "tsp"
 
+    def __init__(self) -> None:
+        self._checked: OrderedDict[Path, TsplibInstance] = OrderedDict()
+
     def slots(self) -> dict[str, Slot]:
         """penalize_edges (with a GP hole), select_next_node, heuristics."""
         slots = dict(TSP_SLOTS)
@@ -52,7 +58,19 @@ class TSPAdapter(ProblemAdapter):
         length = verify.tour_length(instance.instance, res.tour)
         verified = length == round(res.length)
         return RunOutput(float(length), True, verified, res.iterations, res.seconds,
-                         tuple((int(i), float(s), float(c)) for i, s, c in res.trace))
+                         tuple((int(i), float(s), float(c)) for i, s, c in res.trace),
+                         solution=np.asarray(res.tour, dtype=np.int32))
+
+    def check(self, path: Path, solution: Any, reference: float | None) -> Checked:
+        """The tour's length under TSPLIB rules, from the file at ``path`` (cached, 64 files)."""
+        path = Path(path)
+        if path not in self._checked:
+            self._checked[path] = read_tsp(path)
+            if len(self._checked) > 64:
+                self._checked.popitem(last=False)
+        self._checked.move_to_end(path)
+        length = float(verify.tour_length(self._checked[path], np.asarray(solution)))
+        return Checked(length, True, self.score(None, length, True, reference))
 
     def score(self, instance: LoadedTsp, objective: float | None, feasible: bool,
               reference: float | None) -> float:
