@@ -33,7 +33,7 @@ from heurevo.benchmarks.suites import SplitInstance
 from heurevo.engine.checks import static_check
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool, TaskOutcome
 from heurevo.engine.tasks import Prepared
-from heurevo.errors import BaselineError
+from heurevo.errors import BaselineError, ConfigError
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
@@ -78,16 +78,16 @@ class EvaluationConfig:
         limits.check_memory_mb("memory_mb", self.memory_mb)
         limits.check_workers("workers", self.workers, force=self.force_workers)
         if self.minibatch < 0:
-            raise ValueError(f"minibatch: must be >= 0, got {self.minibatch}")
+            raise ConfigError(f"must be >= 0, got {self.minibatch}", key="minibatch")
         if not 0 <= self.early_stop_ratio <= 1:
-            raise ValueError(f"early_stop_ratio: must be in [0, 1], got {self.early_stop_ratio}")
+            raise ConfigError(f"must be in [0, 1], got {self.early_stop_ratio}", key="early_stop_ratio")
         if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha: must be in (0, 1), got {self.alpha}")
+            raise ConfigError(f"must be in (0, 1), got {self.alpha}", key="alpha")
         for key in ("seeds_per_instance", "min_block", "validation_seeds"):
             if getattr(self, key) < 1:
-                raise ValueError(f"{key}: must be >= 1, got {getattr(self, key)}")
+                raise ConfigError(f"must be >= 1, got {getattr(self, key)}", key=key)
         if self.promote_seeds < 0:
-            raise ValueError(f"promote_seeds: must be >= 0, got {self.promote_seeds}")
+            raise ConfigError(f"must be >= 0, got {self.promote_seeds}", key="promote_seeds")
 
 
 def derive_seed(*parts: object) -> int:
