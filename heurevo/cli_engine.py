@@ -12,7 +12,7 @@ import typer
 from rich.live import Live
 
 from heurevo.console import is_terminal, make_console
-from heurevo.errors import HeurevoError
+from heurevo.errors import ConfigError, HeurevoError
 
 if TYPE_CHECKING:
     from heurevo.engine.run import RunSummary
@@ -86,11 +86,8 @@ def check_command(
 
     if not file.is_file():
         raise HeurevoError(f"{file}: no such file")
-    try:
-        limits.check_timeout("--timeout", timeout_s)
-        limits.check_budget_steps("--steps", steps, zero_ok=False)
-    except ValueError as exc:
-        raise HeurevoError(str(exc)) from None
+    limits.check_timeout("--timeout", timeout_s)  # a ConfigError names the flag
+    limits.check_budget_steps("--steps", steps, zero_ok=False)
     slots = get_problem(problem).slots()
     if slot not in slots:
         raise HeurevoError(f"unknown slot '{slot}' for {problem}; known: {', '.join(slots)}")
@@ -275,8 +272,9 @@ def llm_override(config: RunConfig, model: str | None, base_url: str | None,
     llm = dataclasses.replace(llm, model=model or llm.model, base_url=base_url or llm.base_url)
     try:
         llm.validate()
-    except ValueError as exc:
-        raise HeurevoError(f"--llm-base-url: {exc}") from None
+    except ConfigError as exc:  # name the flag that set the field, if one did
+        flag = {"base_url": "--llm-base-url", "model": "--llm-model"}.get(exc.key or "")
+        raise ConfigError(exc.message, key=flag) if flag else exc.within("llm") from None
     proposer_cfg = config.llm_proposer
     if replay is not None:
         proposer_cfg = dataclasses.replace(proposer_cfg, replay=str(replay))

@@ -3,8 +3,8 @@
 Each component owns one frozen dataclass. :func:`from_mapping` builds one from a plain mapping
 (nested dataclasses become TOML tables), rejecting unknown keys by name and wrong types by key;
 :func:`load_toml` does the same from a file and names the file in every error. A dataclass may
-define ``validate(self) -> None`` that raises ``ValueError``; the message is reported against
-the file and the dataclass's key.
+define ``validate(self) -> None`` that raises :class:`~heurevo.errors.ConfigError` with the
+field's name as ``key``; the error is reported against the file and the field's full key.
 """
 
 from __future__ import annotations
@@ -135,11 +135,9 @@ def from_mapping(cls: type[C], data: Mapping[str, Any], *, path: str | Path | No
     if callable(validate):
         try:
             validate()
+        except ConfigError as exc:  # names the field: place it in this table and file
+            raise exc.within(prefix, spath) from None
         except ValueError as exc:
-            key, _, msg = str(exc).partition(": ")
-            if key in fields and msg:
-                raise ConfigError(msg, key=f"{prefix}.{key}" if prefix else key,
-                                  path=spath) from None
             raise ConfigError(str(exc), key=prefix or None, path=spath) from None
     return obj
 
@@ -197,9 +195,10 @@ class EndpointConfig:
     def validate(self) -> None:
         """Reject values that cannot work."""
         if self.timeout_s <= 0:
-            raise ValueError(f"timeout_s: must be positive, got {self.timeout_s}")
+            raise ConfigError(f"must be positive, got {self.timeout_s}", key="timeout_s")
         if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url: must start with http:// or https://, got {self.base_url!r}")
+            raise ConfigError(f"must start with http:// or https://, got {self.base_url!r}",
+                              key="base_url")
 
     def api_key(self) -> str | None:
         """The key from the environment (never stored in a config or a log)."""

@@ -13,19 +13,31 @@ class HeurevoError(Exception):
     """Root of every error heurevo raises deliberately."""
 
 
-class ConfigError(HeurevoError):
-    """A configuration file or value is wrong: names the key and the file."""
+class ConfigError(HeurevoError, ValueError):
+    """A configuration file or value is wrong; carries where (file, key) and what, separately.
+
+    ``message`` says what is wrong, ``key`` names the field (dotted for nested tables, or a
+    command-line flag) and ``path`` the file; ``str()`` joins them into the one line the CLI
+    prints. A ``validate()`` method raises it with the field's own name; :meth:`within` places
+    it inside an enclosing table and file. It is also a ``ValueError``, as validation errors are.
+    """
 
     def __init__(self, message: str, *, key: str | None = None, path: str | Path | None = None):
+        self.message = message
         self.key = key
         self.path = str(path) if path is not None else None
-        where = []
-        if self.path:
-            where.append(self.path)
-        if key:
-            where.append(f"key '{key}'")
-        prefix = ": ".join([", ".join(where)]) + ": " if where else ""
-        super().__init__(prefix + message)
+        super().__init__(message)
+
+    def within(self, prefix: str = "", path: str | Path | None = None) -> ConfigError:
+        """This error seen from the table ``prefix`` of the file ``path`` (kept when already set)."""
+        key = f"{prefix}.{self.key}" if prefix and self.key else (self.key or prefix or None)
+        return ConfigError(self.message, key=key, path=self.path or path)
+
+    def __str__(self) -> str:
+        key = None if not self.key else self.key if self.key.startswith("-") else f"key '{self.key}'"
+        where = ", ".join(w for w in (self.path, key) if w)  # a flag is named as it is typed
+        text = f"{where}: {self.message}" if where else self.message
+        return text.replace("\n", " ")
 
 
 class InstanceFormatError(HeurevoError):

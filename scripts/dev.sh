@@ -26,6 +26,8 @@ task="${1:-}"
 shift || true
 case "$task" in
   demo) exec "$venv/bin/heurevo" demo "$@" ;;
-  test) exec "$venv/bin/python" -m pytest -n 2 "$@" ;;
+  # --dist loadfile: a file's tests share one worker, so a module fixture (a warm sandbox pool,
+  # a real evolve run) is built once, not once per worker
+  test) exec "$venv/bin/python" -m pytest -n 2 --dist loadfile "$@" ;;
   *) echo "usage: bash scripts/dev.sh demo|test [args]" >&2; exit 2 ;;
 esac

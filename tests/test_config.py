@@ -26,7 +26,9 @@ class Inner:
 
     def validate(self) -> None:
         if self.size < 1:
-            raise ValueError(f"size: must be >= 1, got {self.size}")
+            raise ConfigError(f"must be >= 1, got {self.size}", key="size")
+        if self.ratio > 1:
+            raise ValueError(f"ratio: {self.ratio} is above 1")  # unstructured: not split apart
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +74,35 @@ def test_bad_values_are_named(tmp_path: Path, text: str, key: str, fragment: str
         load_toml(Outer, p)
     assert exc.value.key == key
     assert fragment in str(exc.value) and str(p) in str(exc.value)
+
+
+def test_errors_keep_file_key_and_message_apart(tmp_path: Path) -> None:
+    import pickle
+
+    from heurevo.engine.run_config import RunConfig
+
+    p = write(tmp_path, "[evaluation]\nalpha = 2.0\n")
+    with pytest.raises(ConfigError) as exc:
+        load_toml(RunConfig, p)
+    err = exc.value
+    assert (err.path, err.key, err.message) == (str(p), "evaluation.alpha", "must be in (0, 1), got 2.0")
+    assert str(err) == f"{p}, key 'evaluation.alpha': must be in (0, 1), got 2.0"
+    again = pickle.loads(pickle.dumps(err))  # crosses process boundaries intact
+    assert (again.path, again.key, again.message) == (err.path, err.key, err.message)
+    with pytest.raises(ConfigError) as exc:
+        load_toml(Outer, write(tmp_path, "[inner]\nratio = 2\n"))
+    assert (exc.value.key, exc.value.message) == ("inner", "ratio: 2.0 is above 1")
+    assert str(ConfigError("must be > 0", key="--time")) == "--time: must be > 0"
+
+
+def test_cli_prints_a_config_error_as_one_line_and_exits_2(tmp_path: Path, capsys) -> None:
+    from heurevo.cli import run_cli
+
+    p = write(tmp_path, "seed = 1\n[budget]\nevaluations = 0\n")
+    assert run_cli(["evolve", str(p), "--run-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {p}, key 'budget.evaluations': must be >= 1, got 0\n"
+    assert not (tmp_path / "run").exists()
 
 
 def test_invalid_toml_names_file(tmp_path: Path) -> None:

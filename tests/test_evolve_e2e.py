@@ -57,12 +57,18 @@ def run_facts(run_dir: Path) -> dict[str, object]:
         store.close()
 
 
-def test_evolve_show_export_solve_compare(env, tmp_path) -> None:
-    run_dir = tmp_path / "run"
+@pytest.fixture(scope="module")
+def run12(env, tmp_path_factory) -> tuple[Path, str, dict[str, object]]:
+    """One real 12-evaluation run (seed 5), shared: its folder, its output, its facts as it ended."""
+    run_dir = tmp_path_factory.mktemp("run12") / "run"
     out = cli(env, *evolve_args(run_dir, 12)).stdout
+    return run_dir, out, run_facts(run_dir)
+
+
+def test_evolve_show_export_solve_compare(env, run12, tmp_path) -> None:
+    run_dir, out, facts = run12
     assert "evaluation budget (12) spent" in out
     assert "budget left" in out and "engine" in out  # the live view's last frame
-    facts = run_facts(run_dir)
     assert facts["evaluations"] == 12  # the budget is exact
     assert len(facts["train"]) >= 12  # plus the default baseline candidate
     assert (run_dir / "config.toml").read_text().count("evaluations = 12") == 1
@@ -83,19 +89,18 @@ def test_evolve_show_export_solve_compare(env, tmp_path) -> None:
         assert (run_dir / "best.py").is_file()
 
 
-def test_same_seed_same_run(env, tmp_path) -> None:
-    a, b = tmp_path / "a", tmp_path / "b"
-    cli(env, *evolve_args(a, 10, seed=9))
-    cli(env, *evolve_args(b, 10, seed=9))
-    assert run_facts(a) == run_facts(b)
+def test_same_seed_same_run(env, run12, tmp_path) -> None:
+    again = tmp_path / "again"
+    cli(env, *evolve_args(again, 12))  # the shared run's arguments, another folder
+    assert run_facts(again) == run12[2]
 
 
-def test_refuses_to_overwrite_a_run(env, tmp_path) -> None:
-    run_dir = tmp_path / "run"
-    cli(env, *evolve_args(run_dir, 3))
+def test_refuses_to_overwrite_a_run(env, run12) -> None:
+    run_dir = run12[0]
     res = subprocess.run([sys.executable, "-m", "heurevo", *evolve_args(run_dir, 3)],
                          capture_output=True, text=True, timeout=120, env=env)
     assert res.returncode == 2 and "--resume" in res.stderr
+    assert run_facts(run_dir)["evaluations"] == 12  # the run is left as it was
 
 
 def _evaluations_in(path: Path) -> int:

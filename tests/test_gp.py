@@ -95,6 +95,8 @@ def test_offspring_pass_checks_and_compile_for_every_operator(slot: Slot) -> Non
         for seed in range(15):
             prop = gpp.propose(request(op, (parent_a, parent_b), seed, slot))
             src = prop.sources["combine"]
+            if src in seen:
+                continue  # checked and compiled already
             report = static_check(slot, src)
             assert report.ok, report.feedback() + "\n" + src
             fn = compile_slot(slot, src).function

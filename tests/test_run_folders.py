@@ -1,6 +1,8 @@
 """Run folders: exit statuses, the lock, resume flags, checked stores, failed starts.
 
-Real ``heurevo`` subprocesses, real signals, real SQLite files (damaged on purpose).
+Real ``heurevo`` subprocesses, real signals, real SQLite files (damaged on purpose). Commands
+refused before they run anything go through :func:`heurevo.cli.run_cli` in-process (the code
+``main`` runs, with the same exit status and stderr), which spares a Python start per command.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from heurevo.cli import run_cli
 from heurevo.cli_engine import default_run_name
 from heurevo.config import dump_toml
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
@@ -37,6 +40,20 @@ def env(tmp_path_factory) -> dict[str, str]:
 def heurevo(env: dict[str, str], *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "heurevo", *args], capture_output=True, text=True,
                           timeout=timeout, env=env)
+
+
+@pytest.fixture
+def refused(env, capsys, monkeypatch):
+    """Run a command in-process with ``env``'s folders: its status, stdout and stderr."""
+    for key in ("HEUREVO_CACHE", "HEUREVO_RUNS_DIR"):
+        monkeypatch.setenv(key, env[key])
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        status = run_cli(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), status, out, err)
+
+    return run
 
 
 def assert_one_line_error(res: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -130,28 +147,28 @@ def test_sigterm_exits_143_and_leaves_no_lock(env, tmp_path) -> None:
 
 # --- failed starts ---------------------------------------------------------------------------
 
-def test_a_bad_suite_leaves_no_folder_behind(env, tmp_path) -> None:
+def test_a_bad_suite_leaves_no_folder_behind(refused, tmp_path) -> None:
     run_dir = tmp_path / "new" / "run"
-    res = heurevo(env, "evolve", "--suite", "no-such-suite", "--run-dir", str(run_dir))
+    res = refused("evolve", "--suite", "no-such-suite", "--run-dir", str(run_dir))
     assert_one_line_error(res, "unknown suite 'no-such-suite'")
     assert not (tmp_path / "new").exists()
-    res = heurevo(env, "evolve", "--slots", "no_such_slot", "--run-dir", str(run_dir))
+    res = refused("evolve", "--slots", "no_such_slot", "--run-dir", str(run_dir))
     assert_one_line_error(res, "no_such_slot")
     assert not (tmp_path / "new").exists()
 
 
-def test_an_unwritable_run_folder_is_one_line(env) -> None:
-    res = heurevo(env, "evolve", "--suite", "pbo-tiny", "--run-dir", "/proc/heurevo-run")
+def test_an_unwritable_run_folder_is_one_line(refused) -> None:
+    res = refused("evolve", "--suite", "pbo-tiny", "--run-dir", "/proc/heurevo-run")
     assert_one_line_error(res, "/proc/heurevo-run", "not writable")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
-def test_a_read_only_run_folder_is_one_line(env, tmp_path) -> None:
+def test_a_read_only_run_folder_is_one_line(refused, tmp_path) -> None:
     run_dir = tmp_path / "run"
     make_run_folder(run_dir)
     run_dir.chmod(0o555)
     try:
-        res = heurevo(env, "evolve", "--resume", "--run-dir", str(run_dir))
+        res = refused("evolve", "--resume", "--run-dir", str(run_dir))
         assert_one_line_error(res, "not writable")
     finally:
         run_dir.chmod(0o755)
@@ -179,14 +196,14 @@ def test_lock_refuses_a_live_owner_and_takes_over_a_dead_one(tmp_path) -> None:
         RunLock.acquire(tmp_path)  # another host's process may still be running
 
 
-def test_a_second_writer_is_refused_through_the_cli(env, tmp_path) -> None:
+def test_a_second_writer_is_refused_through_the_cli(refused, tmp_path) -> None:
     run_dir = tmp_path / "run"
     make_run_folder(run_dir)
     owner = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     try:
         (run_dir / LOCK_FILE).write_text(json.dumps({"pid": owner.pid,
                                                      "host": socket.gethostname()}))
-        res = heurevo(env, "evolve", "--resume", "--run-dir", str(run_dir))
+        res = refused("evolve", "--resume", "--run-dir", str(run_dir))
         assert_one_line_error(res, f"in use by pid {owner.pid}")
     finally:
         owner.kill()
@@ -225,7 +242,8 @@ def _damage(path: Path) -> None:
 
 
 @pytest.mark.parametrize("damage", ["empty", "pages", "foreign"])
-def test_a_damaged_or_empty_store_is_one_line_in_show_export_and_resume(env, tmp_path, damage) -> None:
+def test_a_damaged_or_empty_store_is_one_line_in_show_export_and_resume(refused, tmp_path,
+                                                                        damage) -> None:
     run_dir = tmp_path / "run"
     make_run_folder(run_dir, events=200)
     store = run_dir / STORE_FILE
@@ -245,7 +263,7 @@ def test_a_damaged_or_empty_store_is_one_line_in_show_export_and_resume(env, tmp
     before = store.read_bytes()
     for args in (["show", str(run_dir)], ["export", str(run_dir), "--out", str(tmp_path / "b.py")],
                  ["evolve", "--resume", "--run-dir", str(run_dir)]):
-        assert_one_line_error(heurevo(env, *args), str(store), needle)
+        assert_one_line_error(refused(*args), str(store), needle)
     assert store.read_bytes() == before  # never silently restarted
     assert not (run_dir / LOCK_FILE).exists()
 

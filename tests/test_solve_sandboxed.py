@@ -1,7 +1,8 @@
 """``heurevo solve --heuristics`` checks the file and solves in a sandboxed worker; limits are bounded.
 
 Real CLI subprocesses (exit status and stderr are part of the contract), real TSPLIB files, real
-workers.
+workers. Limits refused before anything runs are checked in-process through
+:func:`heurevo.cli.run_cli` (the code ``main`` runs), which spares a Python start per case.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from heurevo.cli import run_cli
 from heurevo.instances.generators.tsp import tsplib_text, uniform_points
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,10 +89,10 @@ def test_heuristics_that_fail_in_the_worker_are_a_one_line_error(instance: Path,
     (["--steps", str(2**63 - 1)], "--steps: must be between 0 and 1,000,000,000 steps"),
     (["--heuristics", "/nonexistent/best.py"], "/nonexistent/best.py: no such file"),
 ])
-def test_solve_limits_are_validated(instance: Path, args: list[str], fragment: str) -> None:
-    res = heurevo("solve", str(instance), *args)
-    assert res.returncode == 2, res.stderr
-    assert fragment in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+def test_solve_limits_are_validated(instance: Path, args: list[str], fragment: str, capsys) -> None:
+    assert run_cli(["solve", str(instance), *args]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1, err
 
 
 @pytest.mark.parametrize(("args", "fragment"), [
@@ -100,12 +102,13 @@ def test_solve_limits_are_validated(instance: Path, args: list[str], fragment: s
      "--steps: must be between 1 and 1,000,000,000 steps"),
     (["evolve", "--workers", "100000", "--evaluations", "1"], "pass --force-workers"),
 ])
-def test_engine_command_limits_are_validated(tmp_path: Path, args: list[str], fragment: str) -> None:
+def test_engine_command_limits_are_validated(tmp_path: Path, args: list[str], fragment: str,
+                                            capsys) -> None:
     f = tmp_path / "s.py"
     f.write_text("def calculate_score(hscore, oscore):\n    return hscore + oscore\n")
     argv = [str(f) if a == "FILE" else a for a in args]
     if args[0] == "evolve":
         argv += ["--run-dir", str(tmp_path / "run")]
-    res = heurevo(*argv)
-    assert res.returncode == 2, res.stderr
-    assert fragment in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert run_cli(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1, err

@@ -30,6 +30,7 @@ import numpy as np
 
 from heurevo.engine.behaviour import descriptors
 from heurevo.engine.embeddings import EmbeddingIndex
+from heurevo.errors import ConfigError
 from heurevo.populations.records import Member
 from heurevo.populations.store import Store
 
@@ -59,13 +60,14 @@ class ClusteringConfig:
         """Reject settings that cannot work."""
         weights = (self.behaviour_weight, self.code_weight, self.idea_weight)
         if any(w < 0 for w in weights) or sum(weights) <= 0:
-            raise ValueError("behaviour_weight, code_weight, idea_weight: need >= 0 and one > 0")
+            raise ConfigError("behaviour_weight, code_weight and idea_weight need >= 0 and one > 0")
         if self.behaviour_scale <= 0 or self.code_scale < 0:
-            raise ValueError("behaviour_scale: must be > 0; code_scale: must be >= 0")
+            key = "behaviour_scale" if self.behaviour_scale <= 0 else "code_scale"
+            raise ConfigError("behaviour_scale must be > 0 and code_scale >= 0", key=key)
         if not 0 <= self.convergence_share <= 1:
-            raise ValueError(f"convergence_share: must be in [0, 1], got {self.convergence_share}")
+            raise ConfigError(f"must be in [0, 1], got {self.convergence_share}", key="convergence_share")
         if self.max_clusters < 1:
-            raise ValueError(f"max_clusters: must be >= 1, got {self.max_clusters}")
+            raise ConfigError(f"must be >= 1, got {self.max_clusters}", key="max_clusters")
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from heurevo.engine.clustering import (
     heterogeneous_group,
     homogeneous_group,
 )
+from heurevo.errors import ConfigError
 from heurevo.populations.records import Member, ProposalRequest
 
 OBJECTIVE_WEIGHTS = {"quality": 1.0, "time": -1.0, "length": -1.0}
@@ -58,20 +59,20 @@ class ControllerConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.population_size < 1:
-            raise ValueError(f"population_size: must be >= 1, got {self.population_size}")
+            raise ConfigError(f"must be >= 1, got {self.population_size}", key="population_size")
         if self.offspring_per_generation < 1:
-            raise ValueError(f"offspring_per_generation: must be >= 1, got {self.offspring_per_generation}")
+            raise ConfigError(f"must be >= 1, got {self.offspring_per_generation}", key="offspring_per_generation")
         if self.tournament_size < 1:
-            raise ValueError(f"tournament_size: must be >= 1, got {self.tournament_size}")
+            raise ConfigError(f"must be >= 1, got {self.tournament_size}", key="tournament_size")
         for name in self.objectives:
             if name not in OBJECTIVE_WEIGHTS:
-                raise ValueError(f"objectives: unknown objective '{name}' (known: quality, time, length)")
+                raise ConfigError(f"unknown objective '{name}' (known: quality, time, length)", key="objectives")
         for key in ("exploit_operators", "explore_operators"):
             ops = getattr(self, key)
             if not ops or any(w < 0 for w in ops.values()) or sum(ops.values()) <= 0:
-                raise ValueError(f"{key}: needs at least one operator with a positive weight")
+                raise ConfigError("needs at least one operator with a positive weight", key=key)
         if self.generations_per_slot < 1:
-            raise ValueError(f"generations_per_slot: must be >= 1, got {self.generations_per_slot}")
+            raise ConfigError(f"must be >= 1, got {self.generations_per_slot}", key="generations_per_slot")
 
 
 

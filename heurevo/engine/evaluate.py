@@ -38,7 +38,7 @@ from heurevo.engine.executors.stages import Block, StagePlan
 from heurevo.engine.referee import judged_call
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool
 from heurevo.engine.tasks import CandidateRequest, RunItem, RunRequest
-from heurevo.errors import BaselineError
+from heurevo.errors import BaselineError, ConfigError
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
@@ -84,16 +84,16 @@ class EvaluationConfig:
         limits.check_memory_mb("memory_mb", self.memory_mb)
         limits.check_workers("workers", self.workers, force=self.force_workers)
         if self.minibatch < 0:
-            raise ValueError(f"minibatch: must be >= 0, got {self.minibatch}")
+            raise ConfigError(f"must be >= 0, got {self.minibatch}", key="minibatch")
         if not 0 <= self.early_stop_ratio <= 1:
-            raise ValueError(f"early_stop_ratio: must be in [0, 1], got {self.early_stop_ratio}")
+            raise ConfigError(f"must be in [0, 1], got {self.early_stop_ratio}", key="early_stop_ratio")
         if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha: must be in (0, 1), got {self.alpha}")
+            raise ConfigError(f"must be in (0, 1), got {self.alpha}", key="alpha")
         for key in ("seeds_per_instance", "min_block", "validation_seeds"):
             if getattr(self, key) < 1:
-                raise ValueError(f"{key}: must be >= 1, got {getattr(self, key)}")
+                raise ConfigError(f"must be >= 1, got {getattr(self, key)}", key=key)
         if self.promote_seeds < 0:
-            raise ValueError(f"promote_seeds: must be >= 0, got {self.promote_seeds}")
+            raise ConfigError(f"must be >= 0, got {self.promote_seeds}", key="promote_seeds")
 
 
 def derive_seed(*parts: object) -> int:

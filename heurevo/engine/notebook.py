@@ -27,7 +27,7 @@ import numpy as np
 
 from heurevo.engine.embeddings import Embedder
 from heurevo.engine.normalise import normalised_sources
-from heurevo.errors import HeurevoError
+from heurevo.errors import ConfigError, HeurevoError
 from heurevo.populations.records import Candidate, Member
 
 _SCHEMA = """
@@ -56,7 +56,7 @@ class NotebookConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.top_k < 0:
-            raise ValueError(f"top_k: must be >= 0, got {self.top_k}")
+            raise ConfigError(f"must be >= 0, got {self.top_k}", key="top_k")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from heurevo.engine.behaviour import same_behaviour
 from heurevo.engine.embeddings import EmbeddingIndex
 from heurevo.engine.normalise import normalised_sources
+from heurevo.errors import ConfigError
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
@@ -47,9 +48,9 @@ class NoveltyConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.code_similarity <= 0:
-            raise ValueError(f"code_similarity: must be > 0, got {self.code_similarity}")
+            raise ConfigError(f"must be > 0, got {self.code_similarity}", key="code_similarity")
         if self.behaviour_tol < 0:
-            raise ValueError(f"behaviour_tol: must be >= 0, got {self.behaviour_tol}")
+            raise ConfigError(f"must be >= 0, got {self.behaviour_tol}", key="behaviour_tol")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from heurevo.engine.proposers.base import PROPOSERS
 from heurevo.engine.proposers.gp import GPConfig
 from heurevo.engine.proposers.llm import LLMProposerConfig
 from heurevo.engine.proposers.tuning import TuningConfig
+from heurevo.errors import ConfigError
 from heurevo.solvers.problem import PROBLEMS, problem_info
 
 
@@ -27,7 +28,7 @@ class SuiteConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if not 0 <= self.validation_fraction < 1:
-            raise ValueError(f"validation_fraction: must be in [0, 1), got {self.validation_fraction}")
+            raise ConfigError(f"must be in [0, 1), got {self.validation_fraction}", key="validation_fraction")
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,11 @@ class BudgetConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.evaluations < 1:
-            raise ValueError(f"evaluations: must be >= 1, got {self.evaluations}")
+            raise ConfigError(f"must be >= 1, got {self.evaluations}", key="evaluations")
         for key in ("wall_time_s", "proposals", "generations", "tokens", "cost_usd"):
             value = getattr(self, key)
             if value is not None and value < 0:
-                raise ValueError(f"{key}: must be >= 0 (0 = no limit), got {value}")
+                raise ConfigError(f"must be >= 0 (0 = no limit), got {value}", key=key)
 
 
 @dataclass(frozen=True)
@@ -95,14 +96,14 @@ class RunConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.problem not in PROBLEMS:
-            raise ValueError(f"problem: unknown problem '{self.problem}'; "
-                             f"known: {', '.join(PROBLEMS.names())}")
+            raise ConfigError(f"unknown problem '{self.problem}'; "
+                              f"known: {', '.join(PROBLEMS.names())}", key="problem")
         if self.proposer not in PROPOSERS:
-            raise ValueError(f"proposer: unknown proposer '{self.proposer}'; "
-                             f"known: {', '.join(PROPOSERS.names())}")
+            raise ConfigError(f"unknown proposer '{self.proposer}'; "
+                              f"known: {', '.join(PROPOSERS.names())}", key="proposer")
         self.cire.validate()
         for key in ("max_tokens_total", "max_cost_usd"):
             if getattr(self.llm, key) is not None:
-                raise ValueError(f"llm: {key} is taken from the run's budget; set "
-                                 f"budget.{'tokens' if key == 'max_tokens_total' else 'cost_usd'}")
+                raise ConfigError(f"{key} is taken from the run's budget; set "
+                                  f"budget.{'tokens' if key == 'max_tokens_total' else 'cost_usd'}", key="llm")
 

@@ -94,16 +94,16 @@ class RunFlags:
                                              force_workers=self.force_workers)
             try:
                 evaluation.validate()
-            except ValueError as exc:
-                raise ConfigError(str(exc), key="--workers") from None
+            except ConfigError as exc:
+                raise ConfigError(exc.message, key="--workers") from None
             config = dataclasses.replace(config, evaluation=evaluation)
             changes.append(f"workers {stored.evaluation.workers} -> {self.workers}")
         if self.llm_base_url is not None and self.llm_base_url != stored.llm.base_url:
             llm = dataclasses.replace(config.llm, base_url=self.llm_base_url)
             try:
                 llm.validate()
-            except ValueError as exc:
-                raise ConfigError(str(exc), key="--llm-base-url") from None
+            except ConfigError as exc:
+                raise ConfigError(exc.message, key="--llm-base-url") from None
             config = dataclasses.replace(config, llm=llm)
             changes.append(f"LLM endpoint {stored.llm.base_url} -> {self.llm_base_url}")
         return config, changes

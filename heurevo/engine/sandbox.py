@@ -39,6 +39,7 @@ from heurevo.engine.wire import (
     read_frame,
     write_frame,
 )
+from heurevo.errors import ConfigError
 from heurevo.populations.records import EvalStatus
 
 _MEMORY_MARKERS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory")
@@ -57,9 +58,9 @@ class SandboxLimits:
     def validate(self) -> None:
         """Reject limits that cannot work."""
         if not self.timeout_s > 0:
-            raise ValueError(f"timeout_s: must be positive, got {self.timeout_s}")
+            raise ConfigError(f"must be positive, got {self.timeout_s}", key="timeout_s")
         if self.memory_mb < 0:
-            raise ValueError(f"memory_mb: must be >= 0 (0 = unlimited), got {self.memory_mb}")
+            raise ConfigError(f"must be >= 0 (0 = unlimited), got {self.memory_mb}", key="memory_mb")
 
     def cpu_backstop_s(self) -> float:
         """The CPU seconds a child may use in all before the kernel kills it."""

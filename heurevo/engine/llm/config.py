@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 
 from heurevo.config import EndpointConfig
+from heurevo.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -35,33 +36,33 @@ class LLMConfig:
     max_cost_usd: float | None = None
 
     def validate(self) -> None:
-        """Reject values that cannot work (``ValueError("field: message")``)."""
+        """Reject values that cannot work (a :class:`ConfigError` naming the field)."""
         if self.base_url and not self.base_url.startswith(("http://", "https://")):
-            raise ValueError(f"base_url: must start with http:// or https://, got {self.base_url!r}")
+            raise ConfigError(f"must start with http:// or https://, got {self.base_url!r}", key="base_url")
         if not self.api_key_env:
-            raise ValueError("api_key_env: must name an environment variable")
+            raise ConfigError("must name an environment variable", key="api_key_env")
         positive = {"timeout_s": self.timeout_s, "backoff_cap_s": self.backoff_cap_s,
                     "max_concurrency": self.max_concurrency, "max_tokens": self.max_tokens}
         for name, value in positive.items():
             if value <= 0:
-                raise ValueError(f"{name}: must be positive, got {value}")
+                raise ConfigError(f"must be positive, got {value}", key=name)
         for name, value in {"max_retries": self.max_retries, "backoff_base_s": self.backoff_base_s,
                             "max_retry_after_s": self.max_retry_after_s,
                             "temperature": self.temperature}.items():
             if value < 0:
-                raise ValueError(f"{name}: must not be negative, got {value}")
+                raise ConfigError(f"must not be negative, got {value}", key=name)
         for model, pair in self.prices.items():
             if len(pair) != 2 or any(p < 0 for p in pair):
-                raise ValueError(f"prices: {model!r} needs two non-negative numbers "
-                                 f"(USD per 1M prompt tokens, per 1M completion tokens), got {pair}")
+                raise ConfigError(f"{model!r} needs two non-negative numbers "
+                                  f"(USD per 1M prompt tokens, per 1M completion tokens), got {pair}", key="prices")
         if self.max_tokens_total is not None and self.max_tokens_total <= 0:
-            raise ValueError(f"max_tokens_total: must be positive, got {self.max_tokens_total}")
+            raise ConfigError(f"must be positive, got {self.max_tokens_total}", key="max_tokens_total")
         if self.max_cost_usd is not None:
             if self.max_cost_usd <= 0:
-                raise ValueError(f"max_cost_usd: must be positive, got {self.max_cost_usd}")
+                raise ConfigError(f"must be positive, got {self.max_cost_usd}", key="max_cost_usd")
             if self.model and self.model not in self.prices:
-                raise ValueError(f"max_cost_usd: a money cap needs a price for model "
-                                 f"{self.model!r} in prices")
+                raise ConfigError(f"a money cap needs a price for model "
+                                  f"{self.model!r} in prices", key="max_cost_usd")
 
     def price(self) -> tuple[float, float]:
         """(prompt, completion) USD per 1M tokens of ``model``; (0, 0) when not listed."""

@@ -38,8 +38,8 @@ def make_client(config: RunConfig, store: Store) -> MeteredClient:
                               max_cost_usd=config.budget.cost_usd)
     try:
         llm.validate()
-    except ValueError as exc:
-        raise ConfigError(str(exc), key="llm") from None
+    except ConfigError as exc:
+        raise exc.within("llm") from None
     replay = config.llm_proposer.replay
     if replay:
         return ReplayClient(llm, recorded_calls(Path(replay)))

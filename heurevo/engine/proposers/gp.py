@@ -26,6 +26,7 @@ from deap import gp
 from heurevo.engine.controller import seeded
 from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.engine.proposers.tuning import TuningConfig, step_factor, tune_constants
+from heurevo.errors import ConfigError
 from heurevo.populations.records import ProposalRequest
 from heurevo.solvers.slots import GPHole, Slot
 
@@ -50,7 +51,7 @@ class GPConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if not 0 <= self.init_min_height <= self.init_max_height <= self.max_height:
-            raise ValueError("init_min_height: need 0 <= init_min_height <= init_max_height <= max_height")
+            raise ConfigError("need 0 <= init_min_height <= init_max_height <= max_height", key="init_min_height")
 
 
 class Bool:

@@ -38,6 +38,7 @@ from heurevo.engine.llm.prompts import (
 )
 from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.engine.reflection import Refiner, lessons
+from heurevo.errors import ConfigError
 from heurevo.populations.records import Candidate, EvaluationResult, Member, ProposalRequest
 from heurevo.populations.store import Store
 from heurevo.solvers.slots import Slot
@@ -73,11 +74,11 @@ class LLMProposerConfig:
         """Reject settings that cannot work."""
         for name in ("repair_rounds", "refine_rounds"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name}: must not be negative, got {getattr(self, name)}")
+                raise ConfigError(f"must not be negative, got {getattr(self, name)}", key=name)
         if self.plans < 1:
-            raise ValueError(f"plans: must be >= 1, got {self.plans}")
+            raise ConfigError(f"must be >= 1, got {self.plans}", key="plans")
         if self.feedback_chars < 100:
-            raise ValueError(f"feedback_chars: must be >= 100, got {self.feedback_chars}")
+            raise ConfigError(f"must be >= 100, got {self.feedback_chars}", key="feedback_chars")
 
 
 class MeteredClient(Protocol):

@@ -15,6 +15,8 @@ import math
 import random
 from dataclasses import dataclass
 
+from heurevo.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class TuningConfig:
@@ -26,9 +28,9 @@ class TuningConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.sigma <= 0:
-            raise ValueError(f"sigma: must be positive, got {self.sigma}")
+            raise ConfigError(f"must be positive, got {self.sigma}", key="sigma")
         if not 0 < self.fraction <= 1:
-            raise ValueError(f"fraction: must be in (0, 1], got {self.fraction}")
+            raise ConfigError(f"must be in (0, 1], got {self.fraction}", key="fraction")
 
 
 #: Largest change of one step: a constant is at most multiplied or divided by this.
