@@ -20,6 +20,7 @@ from heurevo.engine.llm.base import ChatClient
 from heurevo.engine.notebook import Notebook, NotebookConfig
 from heurevo.engine.novelty import NoveltyConfig, NoveltyFilter
 from heurevo.engine.surrogate import Surrogate, SurrogateConfig
+from heurevo.errors import ConfigError
 from heurevo.populations.records import (
     Candidate,
     EvalStatus,
@@ -50,8 +51,8 @@ class CireConfig:
         for name in ("embedding", "clustering", "novelty", "notebook", "surrogate", "judge"):
             try:
                 getattr(self, name).validate()
-            except ValueError as exc:
-                raise ValueError(f"cire.{name}.{exc}") from None
+            except ConfigError as exc:
+                raise exc.within(f"cire.{name}") from None
 
     @property
     def needs_embeddings(self) -> bool:

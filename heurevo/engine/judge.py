@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from heurevo.engine.llm.base import ChatClient
 from heurevo.engine.llm.errors import LLMError
+from heurevo.errors import ConfigError
 from heurevo.populations.records import Member
 from heurevo.populations.store import Store
 
@@ -36,9 +37,9 @@ class JudgeConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.weight < 0:
-            raise ValueError(f"weight: must be >= 0, got {self.weight}")
+            raise ConfigError(f"must be >= 0, got {self.weight}", key="weight")
         if self.max_tokens < 16:
-            raise ValueError(f"max_tokens: must be >= 16, got {self.max_tokens}")
+            raise ConfigError(f"must be >= 16, got {self.max_tokens}", key="max_tokens")
 
 
 def judge_prompt(member: Member, defaults: dict[str, str]) -> str:

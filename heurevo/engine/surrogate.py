@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from heurevo.engine.embeddings import EmbeddingIndex
+from heurevo.errors import ConfigError
 from heurevo.populations.records import Candidate, EvalStatus, EvaluationResult, Member, Stage
 from heurevo.populations.store import Store
 
@@ -36,11 +37,11 @@ class SurrogateConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.neighbours < 1:
-            raise ValueError(f"neighbours: must be >= 1, got {self.neighbours}")
+            raise ConfigError(f"must be >= 1, got {self.neighbours}", key="neighbours")
         if self.min_train < self.neighbours:
-            raise ValueError(f"min_train: must be >= neighbours ({self.neighbours}), got {self.min_train}")
+            raise ConfigError(f"must be >= neighbours ({self.neighbours}), got {self.min_train}", key="min_train")
         if not 0 <= self.screen_quantile < 1:
-            raise ValueError(f"screen_quantile: must be in [0, 1), got {self.screen_quantile}")
+            raise ConfigError(f"must be in [0, 1), got {self.screen_quantile}", key="screen_quantile")
 
 
 class Surrogate:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from heurevo.engine.executors.stages import StageOutcome, StagePlan
 from heurevo.engine.sandbox import SandboxLimits, TaskOutcome
-from heurevo.errors import HeurevoError
+from heurevo.errors import ConfigError, HeurevoError
 from heurevo.registry import Registry
 
 TASKS = "heurevo.engine.tasks"
@@ -47,9 +47,9 @@ class JobQueueConfig:
         """Reject settings that cannot work."""
         for key in ("cores", "processes"):
             if getattr(self, key) < 1:
-                raise ValueError(f"{key}: must be >= 1, got {getattr(self, key)}")
+                raise ConfigError(f"must be >= 1, got {getattr(self, key)}", key=key)
         if self.jobs < 0:
-            raise ValueError(f"jobs: must be >= 0, got {self.jobs}")
+            raise ConfigError(f"must be >= 0, got {self.jobs}", key="jobs")
 
 
 @dataclass(frozen=True)
@@ -71,13 +71,13 @@ class ExecutorConfig:
     def validate(self) -> None:
         """Reject settings that cannot work."""
         if self.name not in EXECUTORS:
-            raise ValueError(f"name: unknown executor '{self.name}'; known: {', '.join(EXECUTORS.names())}")
+            raise ConfigError(f"unknown executor '{self.name}'; known: {', '.join(EXECUTORS.names())}", key="name")
         if self.scheduler and not self.scheduler.startswith(("tcp://", "tls://", "ucx://", "inproc://")):
-            raise ValueError(f"scheduler: '{self.scheduler}' is not an address like tcp://host:8786")
+            raise ConfigError(f"'{self.scheduler}' is not an address like tcp://host:8786", key="scheduler")
         if not 0 <= self.retries <= 10:
-            raise ValueError(f"retries: must be in [0, 10], got {self.retries}")
+            raise ConfigError(f"must be in [0, 10], got {self.retries}", key="retries")
         if self.slurm.jobs and self.pbs.jobs:
-            raise ValueError("slurm, pbs: give jobs for one batch system, not both")
+            raise ConfigError("give jobs for one batch system, not both", key="slurm")
         self.slurm.validate()
         self.pbs.validate()
 
