@@ -69,8 +69,9 @@ def guide_matrix(arrays: TspArrays, heuristics_fn: object) -> np.ndarray:
     if arrays.mat.shape[0] != arrays.n:
         raise SolverError(f"{arrays.name}: a heuristics(distance_matrix) guide needs the full "
                           f"matrix, too large for {arrays.n} cities")
-    d = arrays.mat.copy()
+    d = arrays.mat.copy()  # a copy as well: Numba loses readonly through a few numpy calls
     np.fill_diagonal(d, 1e-5)
+    d.flags.writeable = False
     try:
         g = np.asarray(heuristics_fn(d), dtype=np.float64)  # type: ignore[operator]
     except MemoryError:
