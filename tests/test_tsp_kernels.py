@@ -325,7 +325,7 @@ def _clusters(per: int, seed: int) -> np.ndarray:
 def test_candidate_lists_link_clusters_that_nearest_neighbours_do_not() -> None:
     pts = _clusters(30, 1)
     a = arrays_from_points(pts)
-    nearest = candidate_lists(a.kind, a.xy, a.mat, 8, quadrant=0)
+    nearest = candidate_lists(a.kind, a.xy, a.mat, 8, quadrant=0, delaunay=False)
     assert np.all(nearest // 30 == np.arange(pts.shape[0])[:, None] // 30)  # no edge out
     assert np.any(a.neighbours // 30 != np.arange(pts.shape[0])[:, None] // 30)
     d = a.mat[np.arange(a.n)[:, None], a.neighbours]
@@ -358,21 +358,23 @@ def _improvable_inter_cluster_edges(a, tour: np.ndarray, per: int) -> int:
     return count
 
 
-@pytest.mark.parametrize("quadrant", [1, 0])
-def test_clusters_with_disconnected_nearest_neighbours_reach_a_local_optimum(quadrant: int) -> None:
-    """From a random tour (every cluster entered many times) local search on the default
-    candidate lists leaves only the four short links between neighbouring clusters and none of
-    them improvable; on plain nearest-neighbour lists (quadrant=0) long links stay."""
+@pytest.mark.parametrize(("quadrant", "delaunay"), [(1, True), (0, True), (1, False), (0, False)])
+def test_clusters_with_disconnected_nearest_neighbours_reach_a_local_optimum(quadrant: int,
+                                                                            delaunay: bool) -> None:
+    """From a random tour (every cluster entered many times) local search on Delaunay or
+    quadrant candidates leaves only the four short links between neighbouring clusters and none
+    of them improvable; on plain nearest-neighbour lists long links stay."""
     from dataclasses import replace
 
     per = 30
     a = arrays_from_points(_clusters(per, 2))
-    a = replace(a, neighbours=candidate_lists(a.kind, a.xy, a.mat, 8, quadrant=quadrant))
+    a = replace(a, neighbours=candidate_lists(a.kind, a.xy, a.mat, 8, quadrant=quadrant,
+                                              delaunay=delaunay))
     tour, _ = improve(a, np.random.default_rng(3).permutation(a.n))
     verify.check_permutation(tour, a.n)
     links = int(np.sum(tour // per != np.roll(tour, -1) // per))
     stuck = _improvable_inter_cluster_edges(a, tour, per)
-    if quadrant:
+    if quadrant or delaunay:
         assert links == 4 and stuck == 0
         longest = max(a.mat[u, v] for u, v in zip(tour, np.roll(tour, -1), strict=True))
         assert longest < 1020  # no diagonal link across the square
