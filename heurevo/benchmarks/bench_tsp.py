@@ -150,7 +150,7 @@ def _print_tsplib(rows: list[dict[str, Any]], time_per_100: float, console: Cons
             reach = r.get("time_to_lkh_s")
             cells += [_fmt(r.get("lkh_gap_pct")), _fmt(r.get("lkh_seconds"), ".2f"),
                       "never" if "lkh_length" in r and reach is None else _fmt(reach, ".2f"),
-                      _fmt(reach / r["lkh_seconds"], ".1f") if reach and r.get("lkh_seconds")
+                      _fmt(reach / r["lkh_seconds"], ".3f") if reach and r.get("lkh_seconds")
                       else "-"]
         table.add_row(*cells)
     gaps = [r["gap_pct"] for r in rows if r["gap_pct"] is not None]
