@@ -134,12 +134,16 @@ def bench_tsp(
     lkh: Annotated[bool, typer.Option("--lkh/--no-lkh", help="Add an LKH column when elkai is installed.")] = True,
     large: Annotated[int, typer.Option("--large", help="Cities of the timed greedy + local search run (0: skip).")] = 100_000,
     out: Annotated[Path | None, typer.Option("--out", help="Write the results as JSON here.")] = None,
+    optima: Annotated[Path | None, typer.Option("--optima", help="CSV name,optimal_length keyed by file name or NAME (default: optima.csv in the data folder).")] = None,
 ) -> None:
     """TSP: gap to optimum on TSPLIB and on the literature's TSP200 set, time per instance."""
     from heurevo.bench.tsp import run_tsp_bench
 
+    if optima is not None and not optima.is_file():
+        raise HeurevoError(f"--optima {optima}: no such file")
     run_tsp_bench(data=data, time_per_100=time_per_100, seed=seed, pattern=pattern,
-                  literature=literature, lkh=lkh, out=out, console=console, large=large)
+                  literature=literature, lkh=lkh, out=out, console=console, large=large,
+                  optima=optima)
 
 
 @bench_app.command("pipeline")

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from heurevo.cli_engine import console, run_with_live_view
-from heurevo.engine.compare import Comparison
 from heurevo.errors import HeurevoError
 from heurevo.solvers.problem import get_problem
+
+if TYPE_CHECKING:  # the engine is imported by the commands that run it (start-up time)
+    from heurevo.engine.compare import Comparison
 
 
 def _fmt(value: float | None) -> str:

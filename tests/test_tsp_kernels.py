@@ -219,6 +219,29 @@ def test_literature_guide_slot_compiles_in_nopython() -> None:
         guide_matrix(a, lambda d: d[:3])
 
 
+_WRITES = [
+    (PENALIZE_EDGES, "tour[0] = 1", "    increments[0] = 1.0\n"),
+    (PENALIZE_EDGES, "edge_penalty[:] = 0.0", "    increments[0] = 1.0\n"),
+    (PENALIZE_EDGES, "edge_n_used[0] += 1", "    increments[0] = 1.0\n"),
+    (SELECT_NEXT_NODE, "dist_to_destination[0] = 0.0", "    return unvisited_nodes[0]\n"),
+    (SELECT_NEXT_NODE, "unvisited_nodes[0] = current_node", "    return unvisited_nodes[0]\n"),
+    (HEURISTICS, "distance_matrix[0, 0] = 1.0", "    return distance_matrix.copy()\n"),
+]
+
+
+@pytest.mark.parametrize(("slot", "write", "tail"), _WRITES, ids=[w[1] for w in _WRITES])
+def test_a_slot_writing_a_read_only_array_does_not_compile(slot, write: str, tail: str) -> None:
+    from numba import types
+
+    for name, t in zip(slot.arg_names, slot.numba_signature.args, strict=True):
+        if isinstance(t, types.Array):
+            assert t.mutable == (name in slot.mutable_args), name
+    source = f"{slot.def_line()}\n{tail}"
+    compile_slot(slot, source)  # the same body without the write compiles
+    with pytest.raises(SlotError, match="does not compile"):
+        compile_slot(slot, f"{slot.def_line()}\n    {write}\n{tail}")
+
+
 @pytest.mark.parametrize("slot", [PENALIZE_EDGES, SELECT_NEXT_NODE, HEURISTICS])
 def test_default_slots_pass_their_quick_checks(slot) -> None:
     assert run_quick_checks(slot, compile_slot(slot, slot.default_source).function) == []
@@ -302,7 +325,7 @@ def _clusters(per: int, seed: int) -> np.ndarray:
 def test_candidate_lists_link_clusters_that_nearest_neighbours_do_not() -> None:
     pts = _clusters(30, 1)
     a = arrays_from_points(pts)
-    nearest = candidate_lists(a.kind, a.xy, a.mat, 8, quadrant=0)
+    nearest = candidate_lists(a.kind, a.xy, a.mat, 8, quadrant=0, delaunay=False)
     assert np.all(nearest // 30 == np.arange(pts.shape[0])[:, None] // 30)  # no edge out
     assert np.any(a.neighbours // 30 != np.arange(pts.shape[0])[:, None] // 30)
     d = a.mat[np.arange(a.n)[:, None], a.neighbours]
@@ -310,6 +333,53 @@ def test_candidate_lists_link_clusters_that_nearest_neighbours_do_not() -> None:
     assert not np.any(a.neighbours == np.arange(a.n)[:, None])
 
 
+
+def _improvable_inter_cluster_edges(a, tour: np.ndarray, per: int) -> int:
+    """Inter-cluster tour edges some exhaustive 2-opt or single-city move would shorten."""
+    n = a.n
+    d = a.mat
+    nxt = np.roll(tour, -1)
+    count = 0
+    for i in range(n):
+        u, v = tour[i], nxt[i]
+        if u // per == v // per:
+            continue
+        duv = d[u, v]
+        # 2-opt with every other edge (x, y): (u, v), (x, y) -> (u, x), (v, y)
+        x, y = tour, nxt
+        gain2 = duv + d[x, y] - d[u, x] - d[v, y]
+        gain2[[i, (i - 1) % n, (i + 1) % n]] = 0.0
+        # moving v (or u) between any x, y
+        w = nxt[(i + 1) % n]
+        gain_v = duv + d[v, w] - d[u, w] + d[x, y] - d[x, v] - d[v, y]
+        gain_v[[i, (i + 1) % n]] = 0.0
+        if gain2.max() > 1e-7 or gain_v.max() > 1e-7:
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize(("quadrant", "delaunay"), [(1, True), (0, True), (1, False), (0, False)])
+def test_clusters_with_disconnected_nearest_neighbours_reach_a_local_optimum(quadrant: int,
+                                                                            delaunay: bool) -> None:
+    """From a random tour (every cluster entered many times) local search on Delaunay or
+    quadrant candidates leaves only the four short links between neighbouring clusters and none
+    of them improvable; on plain nearest-neighbour lists long links stay."""
+    from dataclasses import replace
+
+    per = 30
+    a = arrays_from_points(_clusters(per, 2))
+    a = replace(a, neighbours=candidate_lists(a.kind, a.xy, a.mat, 8, quadrant=quadrant,
+                                              delaunay=delaunay))
+    tour, _ = improve(a, np.random.default_rng(3).permutation(a.n))
+    verify.check_permutation(tour, a.n)
+    links = int(np.sum(tour // per != np.roll(tour, -1) // per))
+    stuck = _improvable_inter_cluster_edges(a, tour, per)
+    if quadrant or delaunay:
+        assert links == 4 and stuck == 0
+        longest = max(a.mat[u, v] for u, v in zip(tour, np.roll(tour, -1), strict=True))
+        assert longest < 1020  # no diagonal link across the square
+    else:
+        assert links > 4 and stuck > 0
 
 def test_known_optimum_matches_file_name_or_instance_name(tmp_path) -> None:
     from heurevo.solvers.tsp.solve import known_optimum

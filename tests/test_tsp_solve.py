@@ -119,3 +119,53 @@ def test_tsp20_test_set_matches_the_published_reference() -> None:
                                 perturbation_moves=moves)
         lengths.append(verify.euclidean_tour_length(pts, r.tour))
     assert np.mean(lengths) == pytest.approx(LITERATURE_REFERENCE[20], rel=2e-4)
+
+
+def test_bench_tsp_names_every_instance_and_reads_optima_by_file_or_name(tmp_path) -> None:
+    """``bench tsp --data DIR --optima CSV``: an optimum keyed by NAME (file name differs) or by
+    file name is used, an instance without one keeps its row and is named, an unreadable file
+    is reported, not dropped."""
+    import io
+
+    from rich.console import Console
+
+    from heurevo.bench.tsp import run_tsp_bench, time_to_length
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a30ceil.tsp").write_text(tsplib_text(uniform_points(30, 1), "a30", scale=1000.0))
+    (data / "b20.tsp").write_text(tsplib_text(uniform_points(20, 2), "b20", scale=1000.0))
+    (data / "c25.tsp").write_text(tsplib_text(uniform_points(25, 3), "c25", scale=1000.0))
+    (data / "broken.tsp").write_text("NAME: broken\nDIMENSION: x\n")
+    optima = tmp_path / "elsewhere.csv"
+    optima.write_text("name,optimal_length\na30,1\nb20,2\n")  # tiny optima: any gap is positive
+    buf = io.StringIO()
+    res = run_tsp_bench(data, 0.01, 1, "*.tsp", literature=False, lkh=False, out=None,
+                        console=Console(file=buf, width=300), large=0, optima=optima)
+    rows = {r["name"]: r for r in res["tsplib"]}
+    assert set(rows) == {"a30", "b20", "c25"}
+    assert rows["a30"]["optimum"] == 1 and rows["b20"]["optimum"] == 2
+    assert rows["c25"]["optimum"] is None and rows["c25"]["gap_pct"] is None
+    assert rows["a30"]["gap_pct"] > 0
+    text = " ".join(buf.getvalue().split())  # the caption wraps at the table's width
+    assert "for 1: c25" in text and "skipped broken.tsp" in text
+    assert [u["file"] for u in res["unreadable"]] == ["broken.tsp"]
+    trace = [(0, 0.1, 50.0), (3, 0.4, 40.0), (9, 0.9, 30.0)]
+    assert time_to_length(trace, 40.0) == 0.4 and time_to_length(trace, 29.0) is None
+
+
+def test_plain_solve_loads_no_engine_or_heavy_libraries(small_tsp) -> None:
+    """Start-up: `heurevo solve FILE` without --heuristics imports neither the sandbox, the
+    engine's comparison/evaluation modules nor scikit-learn, pandas or torch."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom heurevo.cli import run_cli\n"
+            f"assert run_cli(['solve', {str(small_tsp)!r}, '--steps', '2']) == 0\n"
+            "print(' '.join(sorted(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=300).stdout.split("\n")[-2].split()
+    tops = {m.split(".")[0] for m in out}
+    assert not tops & {"sklearn", "pandas", "torch", "sentence_transformers", "matplotlib"}, tops
+    assert not {"heurevo.engine.sandbox", "heurevo.engine.evaluate", "heurevo.engine.compare",
+                "heurevo.solvers.pbo.kernel"} & set(out)

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from heurevo.errors import HeurevoError
 from heurevo.instances.formats.tsplib import read_tsp
 from heurevo.instances.generators.tsp import (
     LITERATURE_BUDGET,
@@ -56,10 +57,24 @@ def _lkh_tour(elkai: Any, matrix: np.ndarray) -> tuple[np.ndarray, float]:
     return np.asarray(tour[:-1], dtype=np.int64), time.perf_counter() - t0
 
 
-def _tsplib_rows(data: Path, pattern: str, time_per_100: float, seed: int, elkai: Any,
-                 penalize: Any, progress: Progress) -> list[dict[str, Any]]:
-    files = sorted(data.glob(pattern))
-    insts = sorted(((read_tsp(f), f) for f in files), key=lambda t: t[0].n)
+def time_to_length(trace: list[tuple[int, float, float]], length: float) -> float | None:
+    """Seconds until the search's best length (a GLS trace) first was at most ``length``."""
+    return next((s for _, s, best in trace if best <= length), None)
+
+
+def _read_all(data: Path, pattern: str) -> tuple[list[tuple[Any, Path]], list[dict[str, str]]]:
+    """Parsed instances (smallest first) and the files that could not be read, with why."""
+    insts, unreadable = [], []
+    for f in sorted(data.glob(pattern)):
+        try:
+            insts.append((read_tsp(f), f))
+        except HeurevoError as exc:
+            unreadable.append({"file": f.name, "error": str(exc)})
+    return sorted(insts, key=lambda t: t[0].n), unreadable
+
+
+def _tsplib_rows(insts: list[tuple[Any, Path]], optima: Path | None, time_per_100: float,
+                 seed: int, elkai: Any, penalize: Any, progress: Progress) -> list[dict[str, Any]]:
     rows = []
     task = progress.add_task("TSPLIB", total=len(insts))
     for inst, path in insts:
@@ -71,15 +86,17 @@ def _tsplib_rows(data: Path, pattern: str, time_per_100: float, seed: int, elkai
                                   seed=seed)
         seconds = time.perf_counter() - t0
         length = verify.tour_length(inst, res.tour)
-        opt = known_optimum(inst, path)
-        row: dict[str, Any] = {"name": inst.name, "n": inst.n, "length": length, "optimum": opt,
+        opt = known_optimum(inst, path, optima)
+        row: dict[str, Any] = {"name": inst.name, "file": path.name, "n": inst.n,
+                               "length": length, "optimum": opt,
                                "gap_pct": None if opt is None else 100.0 * (length / opt - 1),
                                "seconds": seconds, "iterations": res.iterations}
         if elkai is not None and arrays.mat.shape[0] == inst.n:
             lt, ls = _lkh_tour(elkai, arrays.mat)
             lkh_len = verify.tour_length(inst, lt)
             row.update(lkh_length=lkh_len, lkh_seconds=ls,
-                       lkh_gap_pct=None if opt is None else 100.0 * (lkh_len / opt - 1))
+                       lkh_gap_pct=None if opt is None else 100.0 * (lkh_len / opt - 1),
+                       time_to_lkh_s=time_to_length(res.trace, lkh_len))
         rows.append(row)
         progress.advance(task)
     return rows
@@ -124,14 +141,17 @@ def _print_tsplib(rows: list[dict[str, Any]], time_per_100: float, console: Cons
     for col in ("instance", "n", "length", "optimum", "gap %", "s"):
         table.add_column(col, justify="right")
     if lkh:
-        for col in ("LKH gap %", "LKH s", "time / LKH"):
+        for col in ("LKH gap %", "LKH s", "s to LKH length", "/ LKH s"):
             table.add_column(col, justify="right")
     for r in rows:
         cells = [r["name"], str(r["n"]), str(r["length"]), str(r["optimum"] or "-"),
                  _fmt(r["gap_pct"]), _fmt(r["seconds"], ".2f")]
         if lkh:
+            reach = r.get("time_to_lkh_s")
             cells += [_fmt(r.get("lkh_gap_pct")), _fmt(r.get("lkh_seconds"), ".2f"),
-                      _fmt(r["seconds"] / r["lkh_seconds"], ".2f") if r.get("lkh_seconds") else "-"]
+                      "never" if "lkh_length" in r and reach is None else _fmt(reach, ".2f"),
+                      _fmt(reach / r["lkh_seconds"], ".3f") if reach and r.get("lkh_seconds")
+                      else "-"]
         table.add_row(*cells)
     gaps = [r["gap_pct"] for r in rows if r["gap_pct"] is not None]
     missing = [r["name"] for r in rows if r["gap_pct"] is None]
@@ -180,8 +200,12 @@ def large_local_search(n: int, seed: int) -> dict[str, Any]:
 
 def run_tsp_bench(data: Path | None, time_per_100: float, seed: int, pattern: str,
                   literature: bool, lkh: bool, out: Path | None, console: Console,
-                  large: int = 100_000) -> dict[str, Any]:
-    """Run the TSP benchmark, print rich tables, optionally write JSON; returns the results."""
+                  large: int = 100_000, optima: Path | None = None) -> dict[str, Any]:
+    """Run the TSP benchmark, print rich tables, optionally write JSON; returns the results.
+
+    ``optima`` is a CSV (``name,optimal_length``, keyed by file name or NAME); by default each
+    folder's own ``optima.csv``. Unreadable files and instances without an optimum are named.
+    """
     elkai = _elkai() if lkh else None
     penalize = default_penalize()
     select = compile_slot(SELECT_NEXT_NODE, SELECT_NEXT_NODE.default_source).function
@@ -192,7 +216,9 @@ def run_tsp_bench(data: Path | None, time_per_100: float, seed: int, pattern: st
                                "lkh": elkai is not None}
     with Progress(console=console, transient=True) as progress:
         if folder is not None and folder.is_dir():
-            results["tsplib"] = _tsplib_rows(folder, pattern, time_per_100, seed, elkai, penalize,
+            insts, unreadable = _read_all(folder, pattern)
+            results["unreadable"] = unreadable
+            results["tsplib"] = _tsplib_rows(insts, optima, time_per_100, seed, elkai, penalize,
                                              progress)
         else:
             console.print("[yellow]TSPLIB data not found: skipping that part[/]")
@@ -200,6 +226,10 @@ def run_tsp_bench(data: Path | None, time_per_100: float, seed: int, pattern: st
             results["literature"] = _literature(seed, elkai, penalize, select, progress)
     if results.get("tsplib"):
         _print_tsplib(results["tsplib"], time_per_100, console)
+    for bad in results.get("unreadable", []):
+        console.print(f"skipped {bad['file']}: {bad['error']}", markup=False, highlight=False)
+    if lkh and elkai is None:
+        console.print("no LKH column: install elkai (pip install 'heurevo[refs]') for it")
     if "literature" in results:
         _print_literature(results["literature"], console)
     if large:

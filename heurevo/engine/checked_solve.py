@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from heurevo import limits
-from heurevo.engine.checks import static_check
-from heurevo.engine.sandbox import SandboxLimits, SandboxPool
 from heurevo.engine.tasks import SolveRequest, WarmRequest
 from heurevo.errors import SlotError, SolverError
 from heurevo.solvers.compile import load_heuristics_file
@@ -42,6 +40,8 @@ def slots_for_file(path: Path) -> dict[str, Slot]:
 
 def check_heuristics_file(heuristics: Path, slots: dict[str, Slot]) -> dict[str, str]:
     """The file's per-slot sources after the static checks; raises :class:`SlotError` if refused."""
+    from heurevo.engine.checks import static_check  # not imported by a plain solve (start-up)
+
     sources = load_heuristics_file(str(heuristics), slots)
     problems = [static_check(slots[name], src, filename=str(heuristics)) for name, src in sources.items()]
     refused = [r for r in problems if not r.ok]
@@ -77,6 +77,8 @@ def solve_checked(path: str | Path, options: SolveOptions, *, trust: bool = Fals
     check_heuristics_file(options.heuristics, slots_for_file(p))
     if Path(options.heuristics).read_bytes() != text:
         raise SolverError(f"{options.heuristics}: the file changed while it was being checked")
+    from heurevo.engine.sandbox import SandboxLimits, SandboxPool  # the plain solve needs none
+
     timeout = sandbox_timeout(options)
     problem = problem_for_suffix(p.suffix)
     assert problem is not None  # slots_for_file found it

@@ -97,6 +97,9 @@ _CONVERSION = re.compile(r"No conversion from (.+?) to (.+?) for")
 
 def nopython_hint(error: str) -> str:
     """A repair hint for the usual Numba nopython errors (empty when none applies)."""
+    if "Cannot modify readonly array" in error or "from readonly array" in error:
+        return ("hint: the slot writes (or returns) a read-only argument; the contract names the "
+                "arguments it may write: work on a copy (x = arr.copy()).\n")
     m = _FUNCTION_NAME.search(error)
     if m:
         return (f"hint: Numba does not support {m.group(1)}(...) with these arguments in nopython "

@@ -1,6 +1,6 @@
 # slot: tsp.heuristics
 # expect: rejected
-# reason: modified the read-only argument 'distance_matrix'
+# reason: writes (or returns) a read-only argument
 # class: array-poisoning
 import numpy as np
 

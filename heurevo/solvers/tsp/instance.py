@@ -2,16 +2,19 @@
 
 Coordinate instances up to :data:`MATRIX_LIMIT` cities get a precomputed float64 distance
 matrix (a lookup is cheaper than a square root); larger ones are served on the fly from the
-coordinates, so 10^5 cities need O(n k) memory, not O(n^2). Candidate lists come from
-scikit-learn's KD-tree (Euclidean order for EUC/CEIL/ATT/float, Manhattan and Chebyshev for
-MAN_2D and MAX_2D, chord length on the sphere for GEO) or from the rows of an explicit matrix.
+coordinates, so 10^5 cities need O(n k) memory, not O(n^2). Nearest cities come from SciPy's
+KD-tree (Euclidean order for EUC/CEIL/ATT/float, Manhattan and Chebyshev for MAN_2D and
+MAX_2D, chord length on the sphere for GEO) or from the rows of an explicit matrix.
 
 Plain nearest neighbours fail on clustered instances (drilling boards such as fl1577): every
 candidate of a city lies in its own cluster, so no move can repair a long edge between clusters.
-Planar instances therefore get *quadrant* candidates, as LKH offers: the nearest cities in each
-of the four quadrants around a city first, the remaining places filled with the nearest others,
-the list sorted by distance (the kernels stop scanning a list at the first candidate too far
-to gain).
+Planar instances therefore get the city's *Delaunay* neighbours first (the triangulation links
+every cluster to the clusters beside it), the places left filled from *quadrant* candidates
+(as LKH offers: the nearest city in each of the four quadrants around a city, then the nearest
+others); the list is sorted by distance (the kernels stop scanning a list at the first
+candidate too far to gain). Measured with 2000 GLS iterations, seed 1 (loaded machine):
+fl1577 3.06% -> 1.02% above the optimum with Delaunay first, fl1400 1.94% -> 1.90%, fl417
+unchanged at 0.10%.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from sklearn.neighbors import KDTree
 
 from heurevo.instances.formats.tsplib import TsplibInstance
 from heurevo.solvers.tsp import distance as D
@@ -82,13 +84,15 @@ def _nearest(kind: int, xy: np.ndarray, mat: np.ndarray, k: int) -> np.ndarray:
     if kind == D.GEO:
         lat, lon = xy[:, 0], xy[:, 1]
         pts = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-        metric = "euclidean"
+        p = 2.0
     else:
         dims = 3 if kind == D.EUC_3D else 2
         pts = xy[:, :dims]
-        metric = {D.MAN_2D: "manhattan", D.MAX_2D: "chebyshev"}.get(kind, "euclidean")
-    tree = KDTree(pts, metric=metric)
-    _, idx = tree.query(pts, k=k + 1)
+        p = {D.MAN_2D: 1.0, D.MAX_2D: np.inf}.get(kind, 2.0)  # Minkowski p of the KD-tree
+    from scipy.spatial import cKDTree  # imported on first use: it costs start-up time
+
+    _, idx = cKDTree(pts).query(pts, k=k + 1, p=p)
+    idx = idx.reshape(n, k + 1)
     out = np.empty((n, k), dtype=np.int64)
     for i in range(n):
         row = idx[i][idx[i] != i]  # duplicates of a point may come before the point itself
@@ -202,27 +206,94 @@ def _quadrant_pooled(kind, xy, mat, pools, q, k, out):
         _fill_row(kind, xy, mat, i, pools[i], q, k, out[i])
 
 
+def delaunay_graph(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The Delaunay neighbours of planar points as CSR ``(indptr, indices)``, or None when the
+    points have no triangulation (fewer than 4, all on a line). A duplicate of a point is left
+    out of the triangulation and has no neighbours."""
+    from scipy.spatial import Delaunay, QhullError  # imported on first use
+
+    if xy.shape[0] < 4:
+        return None
+    try:
+        tri = Delaunay(xy[:, :2])
+    except (QhullError, ValueError):
+        return None
+    indptr, indices = tri.vertex_neighbor_vertices
+    return np.ascontiguousarray(indptr, dtype=np.int64), np.ascontiguousarray(indices, dtype=np.int64)
+
+
+@njit(cache=True, nogil=True)
+def _delaunay_first(kind, xy, mat, indptr, indices, base, out):
+    """Rows of ``out``: the nearest Delaunay neighbours of each city first, then its ``base``
+    candidates, ``k`` in all, sorted by distance (ties keep that order)."""
+    n, k = out.shape
+    width = k
+    for i in range(n):
+        width = max(width, indptr[i + 1] - indptr[i] + k)
+    pool = np.empty(width, dtype=np.int64)
+    pd = np.empty(width, dtype=np.float64)
+    for i in range(n):
+        m = 0
+        for t in range(indptr[i], indptr[i + 1]):
+            j = indices[t]
+            if j != i:
+                pool[m] = j
+                pd[m] = D.dist(kind, xy, mat, i, j)
+                m += 1
+        order = np.argsort(pd[:m], kind="mergesort")
+        c = min(m, k)
+        for t in range(c):
+            out[i, t] = pool[order[t]]
+        for t in range(base.shape[1]):
+            if c == k:
+                break
+            j = base[i, t]
+            dup = False
+            for u in range(c):
+                if out[i, u] == j:
+                    dup = True
+                    break
+            if not dup:
+                out[i, c] = j
+                c += 1
+        for t in range(k):
+            pd[t] = D.dist(kind, xy, mat, i, out[i, t])
+        order = np.argsort(pd[:k], kind="mergesort")
+        for t in range(k):
+            pool[t] = out[i, order[t]]
+        out[i, :] = pool[:k]
+
+
 def candidate_lists(kind: int, xy: np.ndarray, mat: np.ndarray, k: int,
-                    quadrant: int = QUADRANT_NEIGHBOURS) -> np.ndarray:
+                    quadrant: int = QUADRANT_NEIGHBOURS, delaunay: bool = True) -> np.ndarray:
     """``k`` candidates of every city (int64[n, min(k, n-1)]), sorted by distance.
 
     For planar coordinates ``quadrant`` > 0 takes that many nearest cities from each quadrant
-    first (exact up to 5000 cities; from the nearest 64 beyond); ``quadrant=0``, GEO, 3-D and
-    explicit matrices give the plain ``k`` nearest.
+    first (exact up to 5000 cities; from the nearest 64 beyond), and with ``delaunay`` the
+    nearest Delaunay neighbours come before those; ``quadrant=0`` without ``delaunay``, GEO,
+    3-D and explicit matrices give the plain ``k`` nearest.
     """
     n = xy.shape[0]
     k = max(0, min(k, n - 1))
     if k == 0:
         return np.zeros((n, 0), dtype=np.int64)
     planar = kind not in (D.EXPLICIT, D.GEO, D.EUC_3D)
-    if not planar or quadrant <= 0:
+    if not planar:
         return _nearest(kind, xy, mat, k)
-    out = np.empty((n, k), dtype=np.int64)
-    if n <= _QUADRANT_EXACT_LIMIT:
-        _quadrant_exact(kind, xy, mat, quadrant, k, out)
+    if quadrant <= 0:
+        base = _nearest(kind, xy, mat, k)
     else:
-        pools = _nearest(kind, xy, mat, min(n - 1, max(_QUADRANT_POOL, k)))
-        _quadrant_pooled(kind, xy, mat, pools, quadrant, k, out)
+        base = np.empty((n, k), dtype=np.int64)
+        if n <= _QUADRANT_EXACT_LIMIT:
+            _quadrant_exact(kind, xy, mat, quadrant, k, base)
+        else:
+            pools = _nearest(kind, xy, mat, min(n - 1, max(_QUADRANT_POOL, k)))
+            _quadrant_pooled(kind, xy, mat, pools, quadrant, k, base)
+    graph = delaunay_graph(xy) if delaunay else None
+    if graph is None:
+        return base
+    out = np.empty((n, k), dtype=np.int64)
+    _delaunay_first(kind, xy, mat, graph[0], graph[1], base, out)
     return out
 
 

@@ -11,6 +11,13 @@
   Numba in nopython mode (published versions' ``1 / distance_matrix``, normalisations,
   ``np.mean``, ``np.argsort`` and loops compile as they are); its matrix feeds ``edge_guide`` of
   the penalty slot. Literature mode only (small n).
+
+Every array a slot may not write (the tour, edge arrays, distances, the distance matrix) has a
+Numba ``readonly`` array type in the slot's signature, so a slot that assigns into one fails to
+compile and is rejected before it runs. Numba drops the flag through a few calls
+(``np.ascontiguousarray``, ``np.asfortranarray``, ``.flat``, ``np.nditer``, ``np.fill_diagonal``,
+``np.nan_to_num(copy=False)``): the quick checks' before/after comparison, the guide's private
+copy of the matrix and the fresh process per candidate remain the fence for those.
 """
 
 from __future__ import annotations
@@ -21,6 +28,11 @@ import numpy as np
 
 from heurevo.solvers.rng import new_rng_state
 from heurevo.solvers.slots import ProbeCase, Slot, register_slot
+
+#: Read-only array types (Numba ``readonly`` arrays): a slot that writes one does not compile.
+RO_INT64 = "Array(int64, 1, 'C', readonly=True)"
+RO_FLOAT64 = "Array(float64, 1, 'C', readonly=True)"
+RO_MATRIX = "Array(float64, 2, 'C', readonly=True)"
 
 PENALIZE_SOURCE = '''\
 def penalize_edges(tour, edge_distance, edge_guide, edge_penalty, edge_n_used, increments, rng_state):
@@ -100,7 +112,8 @@ def _heuristics_probes() -> list[ProbeCase]:
 
 PENALIZE_EDGES = register_slot(Slot(
     problem="tsp", name="penalize_edges",
-    signature="void(int64[::1], float64[::1], float64[::1], float64[::1], int64[::1], float64[::1], uint64[::1])",
+    signature=(f"void({RO_INT64}, {RO_FLOAT64}, {RO_FLOAT64}, {RO_FLOAT64}, {RO_INT64}, "
+               "float64[::1], uint64[::1])"),
     arg_names=("tour", "edge_distance", "edge_guide", "edge_penalty", "edge_n_used", "increments",
                "rng_state"),
     contract="""Guided local search: choose which edges of the current local optimum to penalise.
@@ -110,7 +123,8 @@ edge_penalty[e] its penalty so far, edge_n_used[e] how many local optima have co
 Write a penalty increment (finite, >= 0) for each edge into increments (all 0 on entry); at
 least one must be positive. The solver adds them and restarts local search from the endpoints
 of the penalised edges on length + lambda * penalty. Called once per perturbation step, so keep
-it O(n). The default penalises the edge of maximum utility guide / (1 + penalty) by 1.""",
+it O(n). Every argument except increments and rng_state is read-only (a write does not compile).
+The default penalises the edge of maximum utility guide / (1 + penalty) by 1.""",
     default_source=PENALIZE_SOURCE,
     mutable_args=("increments", "rng_state"),
     probes="heurevo.solvers.tsp.slots:_penalize_probes",
@@ -118,13 +132,14 @@ it O(n). The default penalises the edge of maximum utility guide / (1 + penalty)
 
 SELECT_NEXT_NODE = register_slot(Slot(
     problem="tsp", name="select_next_node",
-    signature="int64(int64, int64, int64[::1], float64[::1], float64[::1], uint64[::1])",
+    signature=f"int64(int64, int64, {RO_INT64}, {RO_FLOAT64}, {RO_FLOAT64}, uint64[::1])",
     arg_names=("current_node", "destination_node", "unvisited_nodes", "dist_from_current",
                "dist_to_destination", "rng_state"),
     contract="""Constructive TSP: return the next city to visit, one of unvisited_nodes.
 dist_from_current[k] and dist_to_destination[k] are the distances from current_node to
 unvisited_nodes[k] and from unvisited_nodes[k] to destination_node (the start, where the tour
-closes). The default is nearest neighbour (ties to the smaller city index).""",
+closes). The three arrays are read-only (a write does not compile). The default is nearest
+neighbour (ties to the smaller city index).""",
     default_source=SELECT_SOURCE,
     mutable_args=("rng_state",),
     probes="heurevo.solvers.tsp.slots:_select_probes",
@@ -132,11 +147,12 @@ closes). The default is nearest neighbour (ties to the smaller city index).""",
 
 HEURISTICS = register_slot(Slot(
     problem="tsp", name="heuristics",
-    signature="float64[:, :](float64[:, ::1])",
+    signature=f"float64[:, :]({RO_MATRIX})",
     arg_names=("distance_matrix",),
     contract="""ReEvo's TSP-GLS guide: given the n x n distance matrix (diagonal 1e-5), return an
 n x n float64 array of how bad it is to include each edge in a solution (larger = penalised
-sooner). Runs once per instance, compiled by Numba in nopython mode: numpy functions Numba
+sooner). distance_matrix is read-only (a write does not compile: work on distance_matrix.copy()).
+Runs once per instance, compiled by Numba in nopython mode: numpy functions Numba
 supports (np.mean/np.max without axis=, np.argsort, np.where, ...) and loops; the result must be
 finite and of the same shape. The default returns the distances (plain guided local search).""",
     default_source=HEURISTICS_SOURCE,

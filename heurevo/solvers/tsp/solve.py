@@ -43,13 +43,14 @@ def default_time_s(n: int) -> float:
     return float(min(60.0, max(1.0, n / 100.0)))
 
 
-def known_optimum(inst: TsplibInstance, path: Path) -> int | None:
-    """The optimum from ``optima.csv`` or ``<name>.opt.tour`` beside ``path``, if any.
+def known_optimum(inst: TsplibInstance, path: Path, table: Path | None = None) -> int | None:
+    """The optimum from ``table`` (default ``optima.csv`` beside ``path``) or from
+    ``<name>.opt.tour`` beside ``path``, if any.
 
     A CSV row matches by the file's stem or by the instance's NAME (they differ, e.g. a file
     ``dsj1000ceil.tsp`` whose NAME is ``dsj1000``); the file name wins when both match rows.
     """
-    table = path.parent / "optima.csv"
+    table = path.parent / "optima.csv" if table is None else table
     if table.is_file():
         found = read_optima(table, "name", "optimal_length")
         for key in (path.stem, inst.name):
@@ -69,8 +70,9 @@ def guide_matrix(arrays: TspArrays, heuristics_fn: object) -> np.ndarray:
     if arrays.mat.shape[0] != arrays.n:
         raise SolverError(f"{arrays.name}: a heuristics(distance_matrix) guide needs the full "
                           f"matrix, too large for {arrays.n} cities")
-    d = arrays.mat.copy()
+    d = arrays.mat.copy()  # a copy as well: Numba loses readonly through a few numpy calls
     np.fill_diagonal(d, 1e-5)
+    d.flags.writeable = False
     try:
         g = np.asarray(heuristics_fn(d), dtype=np.float64)  # type: ignore[operator]
     except MemoryError:
