@@ -11,8 +11,8 @@ ROOT = Path(heurevo.__file__).parent
 
 #: Bottom to top. A unit (a package, or a top-level module) may import only units of lower layers.
 LAYERS: list[set[str]] = [
-    {"errors", "text", "stats", "limits", "console", "stop_signals", "_numba_cache"},
-    {"registry", "config"},
+    {"errors", "text", "stats", "console", "stop_signals", "_numba_cache"},
+    {"registry", "config", "limits"},
     {"instances"},
     {"solvers"},
     {"suites", "populations"},
