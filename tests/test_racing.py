@@ -11,9 +11,15 @@ import dataclasses
 
 import pytest
 
-from heurevo.benchmarks.suites import build_suite
+from heurevo.benchmarks.suites import SplitInstance, build_suite
 from heurevo.config import from_mapping
-from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator, pair_scores
+from heurevo.engine.evaluate import (
+    EvaluationConfig,
+    StagedEvaluator,
+    instance_family,
+    interleave_families,
+    pair_scores,
+)
 from heurevo.errors import ConfigError
 from heurevo.populations.records import Candidate
 
@@ -93,7 +99,8 @@ def test_validation_uses_its_own_seed_count(evaluator) -> None:
 @pytest.mark.parametrize(("key", "value", "match"), [
     ("alpha", 0.0, "alpha"), ("alpha", 1.5, "alpha"), ("min_block", 0, "min_block"),
     ("seeds_per_instance", 0, "seeds_per_instance"), ("promote_seeds", -1, "promote_seeds"),
-    ("test", "t-test", "test"), ("validation_seeds", 0, "validation_seeds")])
+    ("test", "t-test", "test"), ("validation_seeds", 0, "validation_seeds"),
+    ("first_block", 0, "first_block")])
 def test_racing_config_is_validated_by_key(key, value, match) -> None:
     with pytest.raises(ConfigError, match=match):
         from_mapping(EvaluationConfig, {key: value}, path="run.toml")
@@ -104,8 +111,19 @@ def test_a_variant_identical_to_the_incumbent_stops_after_the_first_block(evalua
     same = variant(evaluator, calculate_score="def calculate_score(hscore, oscore):\n"
                                               "    return oscore + hscore\n")
     res = evaluator.evaluate(same, incumbent=default)
-    assert res.metrics["raced_out"] == 1.0 and len(res.instances) == evaluator.config.min_block
+    # The tie check runs on the short first block: one pair of each of the suite's 4 families.
+    assert res.metrics["raced_out"] == 1.0 and len(res.instances) == 4 < evaluator.config.min_block
+    assert {instance_family(r.instance) for r in res.instances} == {
+        "assignment", "knapsack", "setcover", "vertexcover"}
     assert res.fitness == pytest.approx(default.fitness)
     keep = dataclasses.replace(evaluator.config, drop_ties=False)
     ev = StagedEvaluator("pbo", evaluator.splits, keep, 7, evaluator.work_dir, pool=evaluator.pool)
     assert len(ev.evaluate(same, incumbent=default).instances) == len(default.instances)
+
+
+def test_pairs_run_family_by_family_in_turn() -> None:
+    items = [SplitInstance(n, n) for n in ("a-1.opb", "a-2.opb", "a-3.opb", "b-1.opb", "c-1.opb",
+                                           "c-2.opb")]
+    assert [i.name for i in interleave_families(items)] == [
+        "a-1.opb", "b-1.opb", "c-1.opb", "a-2.opb", "c-2.opb", "a-3.opb"]
+    assert interleave_families(items[:3]) == items[:3]  # one family: the order is kept

@@ -13,7 +13,10 @@ the incumbent on the pairs both ran; at ``p < alpha`` the candidate is dropped (
 then the incumbent's plus the mean paired difference, an estimate on the incumbent's scale).
 With ``drop_ties``, a candidate whose first block is identical to the incumbent's, pair for pair,
 stops too: on the same seeds it behaves as the incumbent, and its estimate is the incumbent's
-fitness. A candidate that finishes the split *significantly better* than the incumbent (a likely
+fitness. That first block is short (``first_block`` pairs, at least one per instance family):
+most GP offspring are behaviourally the default or the incumbent, and they are the bulk of the
+budget; the first significance test comes at ``min_block`` pairs. Pairs run family by family in
+turn (see :func:`interleave_families`), so every block of a mixed suite spans its families. A candidate that finishes the split *significantly better* than the incumbent (a likely
 new incumbent) gets ``promote_seeds`` more replicates of every instance, so part of the budget
 saved on losers firms up the winners' estimates.
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -67,6 +71,7 @@ class EvaluationConfig:
     alpha: float = 0.05
     seeds_per_instance: int = 1  # replicates of each training instance
     min_block: int = 5  # pairs per racing block (and before the first test)
+    first_block: int = 2  # pairs of racing's first block (the tie check; at least one per family)
     promote_seeds: int = 1  # extra replicates for a candidate significantly better than the incumbent
     drop_ties: bool = True  # stop a candidate identical to the incumbent on its first block
     validation_seeds: int = 3  # replicates of each validation instance (the guard's sample)
@@ -83,7 +88,7 @@ class EvaluationConfig:
             raise ValueError(f"early_stop_ratio: must be in [0, 1], got {self.early_stop_ratio}")
         if not 0 < self.alpha < 1:
             raise ValueError(f"alpha: must be in (0, 1), got {self.alpha}")
-        for key in ("seeds_per_instance", "min_block", "validation_seeds"):
+        for key in ("seeds_per_instance", "min_block", "first_block", "validation_seeds"):
             if getattr(self, key) < 1:
                 raise ValueError(f"{key}: must be >= 1, got {getattr(self, key)}")
         if self.promote_seeds < 0:
@@ -144,6 +149,24 @@ def aggregate(results: list[InstanceResult], default: dict[PairKey, float]) -> t
                      "instances": float(len({r.instance for r in results})),
                      "pairs": float(len(results)), "solver_steps": float(sum(r.steps for r in results)),
                      "solver_seconds": sum(r.seconds for r in results)}
+
+
+def instance_family(name: str) -> str:
+    """An instance's family: the file name's leading letters (``knapsack-90x3-s101.opb`` →
+    knapsack, ``uniform500-s3.tsp`` → uniform; the whole stem when it has none)."""
+    stem = Path(name).stem
+    match = re.match(r"[A-Za-z]+", stem)
+    return match.group(0).lower() if match else stem
+
+
+def interleave_families(items: list[SplitInstance]) -> list[SplitInstance]:
+    """``items`` family by family in turn (first of each family, then the second, ...); the
+    order within a family and of the families (by name) is kept, so it is deterministic."""
+    groups: dict[str, list[SplitInstance]] = {}
+    for item in items:
+        groups.setdefault(instance_family(item.name), []).append(item)
+    ordered = [groups[f] for f in sorted(groups)]
+    return [g[k] for k in range(max(map(len, ordered), default=0)) for g in ordered if k < len(g)]
 
 
 def record_effect(metrics: dict[str, float], versus: str, test: PairedTest | None, p_key: str) -> None:
@@ -253,13 +276,20 @@ class StagedEvaluator:
 
     # --- evaluation -------------------------------------------------------------------
     def _blocks(self, split: str, racing: bool) -> list[tuple[Stage, Block]]:
-        """The split's pairs (replicate-major) cut into the stages: minibatch, then the rest."""
+        """The split's pairs (replicate-major, families in turn) cut into the stages: minibatch,
+        then the rest. Racing cuts its minibatch in two: the short tie-check block, then up to
+        the first test; the rest comes in blocks of ``min_block``."""
         cfg = self.config
-        pairs = [(i, r) for r in range(self.replicates(split)) for i in self.splits[split]]
+        items = interleave_families(self.splits[split])
+        pairs = [(i, r) for r in range(self.replicates(split)) for i in items]
         first = max(cfg.min_block, cfg.minibatch) if racing else cfg.minibatch
         if not first:
             return [(Stage.FULL, pairs)] if cfg.full else []
         blocks = [(Stage.MINIBATCH, pairs[:first])]
+        if racing:
+            families = len({instance_family(i.name) for i in items})
+            tie_check = min(first, max(cfg.first_block, families))
+            blocks = [(Stage.MINIBATCH, b) for b in (pairs[:tie_check], pairs[tie_check:first]) if b]
         rest = pairs[first:]
         if cfg.full and rest:
             step = cfg.min_block if racing else len(rest)
@@ -342,7 +372,7 @@ class StagedEvaluator:
                 blocks.append((Stage.FULL, []))
             results: list[InstanceResult] = []
             stage = Stage.SMOKE
-            for block_stage, batch in blocks:
+            for k, (block_stage, batch) in enumerate(blocks):
                 if not batch:
                     ahead = self._race_verdict(results, inc_scores or {}, "greater")
                     if ahead is None or ahead.p_value >= self.config.alpha:
@@ -359,10 +389,8 @@ class StagedEvaluator:
                 results += out.value
                 if racing:
                     behind = self._race_verdict(results, inc_scores or {}, "less")
-                    tied = self.config.drop_ties and stage is Stage.MINIBATCH and \
-                        behind is not None and behind.n_nonzero == 0 and \
-                        _identical(results, incumbent)
-                    if behind is not None and (behind.p_value < self.config.alpha or tied):
+                    tied = self.config.drop_ties and k == 0 and _identical(results, incumbent)
+                    if tied or (behind is not None and behind.p_value < self.config.alpha):
                         return done(EvalStatus.OK, stage, results=results, raced_out=True)
                 elif self._far_worse(stage, results, incumbent):
                     break  # the minibatch verdict stands
