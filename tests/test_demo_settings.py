@@ -38,3 +38,18 @@ def test_bench_evolve_targets_name_registered_suites() -> None:
             "tsp-clustered-500"} <= set(TARGETS)
     for t in TARGETS.values():
         assert t.train_suite in SUITES and t.heldout_suite in SUITES, t.name
+
+
+def test_pooled_figures_flag_a_family_below_one_and_pool_every_seed() -> None:
+    from heurevo.benchmarks.demo_settings import pooled_figures
+
+    gain = [("knapsack-1.opb", "knapsack", 1.02, 1.0)] * 4
+    runs = [{"seed": 0, "pairs": [*gain, ("vertexcover-1.opb", "vertexcover", 1.0, 1.0)],
+             "families": {"knapsack": 1.02, "vertexcover": 1.0}},
+            {"seed": 1, "pairs": [*gain, ("vertexcover-1.opb", "vertexcover", 0.99, 1.0)],
+             "families": {"knapsack": 1.02, "vertexcover": 0.99}}]
+    out = pooled_figures(runs)
+    assert out["pooled"]["pairs"] == 10 and out["pooled"]["better"] == 8
+    assert out["pooled"]["worse"] == 1 and out["pooled"]["p_value"] < 0.05
+    assert out["pooled_families"]["vertexcover"]["mean"] == pytest.approx(0.995)
+    assert out["families_below_1"] == [{"seed": 1, "family": "vertexcover", "mean": 0.99}]
