@@ -63,12 +63,21 @@ def test_racing_drops_a_clearly_worse_candidate_after_the_first_block(evaluator)
     full = evaluator.evaluate(variant(evaluator, penalty_obj=BLIND))
     raced = evaluator.evaluate(variant(evaluator, penalty_obj=BLIND), incumbent=default)
     assert raced.ok and raced.metrics["raced_out"] == 1.0
-    assert raced.metrics["p_worse_than_incumbent"] < 0.05
-    assert len(raced.instances) < len(full.instances)
+    # Behind the incumbent on average on the first block (one pair per family): the halving cut.
+    assert len(raced.instances) == 4 and raced.metrics["effect_vs_incumbent"] < 0
     assert raced.metrics["solver_steps"] < 0.7 * full.metrics["solver_steps"]
     # The dropped candidate's fitness sits below the incumbent's, by its paired effect.
     assert raced.fitness == pytest.approx(default.fitness + raced.metrics["effect_vs_incumbent"])
     assert raced.fitness < default.fitness
+
+
+def test_without_the_halving_cut_the_paired_test_drops_it_at_min_block(evaluator) -> None:
+    default = evaluator.evaluate(evaluator.default_candidate)
+    plain = dataclasses.replace(evaluator.config, halving=False)
+    ev = StagedEvaluator("pbo", evaluator.splits, plain, 7, evaluator.work_dir, pool=evaluator.pool)
+    raced = ev.evaluate(variant(evaluator, penalty_obj=BLIND), incumbent=default)
+    assert raced.metrics["raced_out"] == 1.0 and raced.metrics["p_worse_than_incumbent"] < 0.05
+    assert len(raced.instances) < 2 * len(evaluator.splits["train"])
     assert raced.metrics["effect_vs_incumbent_high"] < 0
 
 

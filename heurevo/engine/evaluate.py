@@ -13,9 +13,13 @@ the incumbent on the pairs both ran; at ``p < alpha`` the candidate is dropped (
 then the incumbent's plus the mean paired difference, an estimate on the incumbent's scale).
 With ``drop_ties``, a candidate whose first block is identical to the incumbent's, pair for pair,
 stops too: on the same seeds it behaves as the incumbent, and its estimate is the incumbent's
-fitness. That first block is short (``first_block`` pairs, at least one per instance family):
-most GP offspring are behaviourally the default or the incumbent, and they are the bulk of the
-budget; the first significance test comes at ``min_block`` pairs. Pairs run family by family in
+fitness. That first block is short (``first_block`` pairs, at least one per instance family),
+and with ``halving`` it is also a successive-halving rung: a candidate whose mean paired
+difference from the incumbent there is below zero (behind it on average) stops as well, its
+estimate again the incumbent's fitness plus that difference. Most GP offspring of a good
+incumbent are clearly worse or behave as it does, and they were the bulk of the budget; a
+candidate ahead on the first block goes on to the significance tests, the first at
+``min_block`` pairs. Pairs run family by family in
 turn (see :func:`interleave_families`), so every block of a mixed suite spans its families. A candidate that finishes the split *significantly better* than the incumbent (a likely
 new incumbent) gets ``promote_seeds`` more replicates of every instance, so part of the budget
 saved on losers firms up the winners' estimates.
@@ -46,7 +50,7 @@ from heurevo.populations.records import (
     Stage,
 )
 from heurevo.solvers.problem import get_problem, problem_info, solver_fingerprint
-from heurevo.stats import PairedTest, paired_on_keys
+from heurevo.stats import TIE_TOLERANCE, PairedTest, paired_on_keys
 from heurevo.text import clip_text
 
 TASKS = "heurevo.engine.tasks"
@@ -72,6 +76,7 @@ class EvaluationConfig:
     seeds_per_instance: int = 1  # replicates of each training instance
     min_block: int = 5  # pairs per racing block (and before the first test)
     first_block: int = 2  # pairs of racing's first block (the tie check; at least one per family)
+    halving: bool = True  # stop a candidate behind the incumbent on average after the first block
     promote_seeds: int = 1  # extra replicates for a candidate significantly better than the incumbent
     drop_ties: bool = True  # stop a candidate identical to the incumbent on its first block
     validation_seeds: int = 3  # replicates of each validation instance (the guard's sample)
@@ -389,8 +394,9 @@ class StagedEvaluator:
                 results += out.value
                 if racing:
                     behind = self._race_verdict(results, inc_scores or {}, "less")
-                    tied = self.config.drop_ties and k == 0 and _identical(results, incumbent)
-                    if tied or (behind is not None and behind.p_value < self.config.alpha):
+                    cut = k == 0 and ((self.config.drop_ties and _identical(results, incumbent))
+                                      or (self.config.halving and _behind(results, inc_scores)))
+                    if cut or (behind is not None and behind.p_value < self.config.alpha):
                         return done(EvalStatus.OK, stage, results=results, raced_out=True)
                 elif self._far_worse(stage, results, incumbent):
                     break  # the minibatch verdict stands
@@ -425,6 +431,13 @@ def _identical(results: list[InstanceResult], incumbent: EvaluationResult | None
         return False
     theirs = {(r.instance, r.seed): (r.objective, r.feasible, r.steps) for r in incumbent.instances}
     return all(theirs.get((r.instance, r.seed)) == (r.objective, r.feasible, r.steps) for r in results)
+
+
+def _behind(results: list[InstanceResult], incumbent: dict[PairKey, float] | None) -> bool:
+    """True when the mean paired difference from the incumbent over the shared pairs is < 0."""
+    diffs = [r.score - incumbent[(r.instance, r.seed)] for r in results
+             if incumbent is not None and (r.instance, r.seed) in incumbent]
+    return bool(diffs) and sum(diffs) / len(diffs) < -TIE_TOLERANCE
 
 
 def _crash_feedback(out: TaskOutcome, where: str) -> str:
