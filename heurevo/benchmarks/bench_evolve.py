@@ -32,7 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from heurevo.benchmarks.cire_figures import cire_figures
-from heurevo.benchmarks.suites import SplitInstance, build_suite
+from heurevo.benchmarks.suites import build_suite
 from heurevo.engine.cire import CireConfig
 from heurevo.engine.compare import compare, instance_family
 from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
@@ -234,29 +234,28 @@ def run_evolve_bench(*, targets: list[str], seeds: int = 5, evaluations: int = 1
     return figures
 
 
-def _default_objectives(problem: str, items: list[SplitInstance], budget_steps: int, seeds: int,
-                        workers: int, work: Path) -> dict[tuple[str, int], float | None]:
-    """The default's objective per (instance, replicate) under run seed 0 (None if infeasible)."""
-    config = EvaluationConfig(budget_steps=budget_steps, workers=workers, smoke=False)
-    ev = StagedEvaluator(problem, {"test": items}, config, 0, work)
-    try:
-        return {(name, rep): obj for rep in range(seeds)
-                for name, obj in ev.baseline("test", rep).items()}
-    finally:
-        ev.close()
-
-
-def headroom(target: Target, *, factor: int = 4, seeds: int = 3, workers: int = 1,
-             work: Path) -> dict[str, dict[str, float]]:
+def headroom(target: Target, *, factor: int = 4, seeds: int = 3, workers: int = 1, work: Path,
+             budget_steps: int = 0) -> dict[str, dict[str, float]]:
     """Per family of ``target``'s held-out suite: the default with ``factor`` x the steps scored
-    against itself at the bench's budget on the same seeds (mean score, share of pairs better),
-    and the share of instances whose ``seeds`` runs at the budget all end on the same value."""
-    budget = problem_info(target.problem).default_budget_steps
+    against itself at the budget (``budget_steps``, 0 = the problem's default, as the bench
+    uses) on the same seeds (mean score, share of pairs better), and the share of instances
+    whose ``seeds`` runs at the budget all end on the same value."""
+    budget = budget_steps or problem_info(target.problem).default_budget_steps
     items = list(build_suite(target.heldout_suite, target.problem, suite_cache_dir()).instances)
     longer = [dataclasses.replace(i, budget_steps=i.budget_steps * factor) for i in items]
-    base = _default_objectives(target.problem, items, budget, seeds, workers, work / "base")
-    more = _default_objectives(target.problem, longer, budget * factor, seeds, workers,
-                               work / "more")
+    objectives: list[dict[tuple[str, int], float | None]] = []
+    pool = None  # one set of warm workers for both budgets
+    try:
+        for split, steps in ((items, budget), (longer, budget * factor)):
+            config = EvaluationConfig(budget_steps=steps, workers=workers, smoke=False)
+            ev = StagedEvaluator(target.problem, {"test": split}, config, 0, work, pool=pool)
+            pool = ev.pool
+            objectives.append({(name, rep): obj for rep in range(seeds)
+                               for name, obj in ev.baseline("test", rep).items()})
+    finally:
+        if pool is not None:
+            pool.close()
+    base, more = objectives
     adapter = get_problem(target.problem)
     loaded = {i.name: adapter.load(Path(i.path)) for i in items}
     out: dict[str, dict[str, float]] = {}
