@@ -6,6 +6,8 @@
     python scripts/readme_numbers.py bench bench.json [more.json ...] --write README.md
     python -m heurevo.benchmarks.demo_settings pbo --seeds 5 > check.json
     python scripts/readme_numbers.py check check.json --write README.md
+    heurevo bench evolve --headroom 4 --out headroom.json
+    python scripts/readme_numbers.py headroom headroom.json --write README.md
 
 Each table lives in the README between ``<!-- numbers:KIND -->`` and ``<!-- /numbers:KIND -->``;
 ``--write`` replaces that block, without it the block is printed (a demo check's block is
@@ -117,6 +119,16 @@ def render_check(check: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_headroom(figures: dict[str, Any]) -> str:
+    """The headroom table: per target and family, the default with more steps vs itself."""
+    lines = [f"| target | family | score with {figures['factor']}x the steps | pairs better | "
+             f"instances where the {figures['seeds']} seeds agree |", "|---|---|---|---|---|"]
+    lines += [f"| {target} | {fam} | {f['score_with_more_steps']:.4f} | "
+              f"{100 * f['pairs_better']:.0f}% | {100 * f['instances_seeds_agree']:.0f}% |"
+              for target, fams in figures["targets"].items() for fam, f in fams.items()]
+    return "\n".join(lines)
+
+
 def replace_block(text: str, kind: str, body: str) -> str:
     """``text`` with the block of ``kind`` replaced by ``body`` (the markers must be there)."""
     start, end = markers(kind)
@@ -138,19 +150,21 @@ def block(text: str, kind: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``demo JSON | bench JSON [JSON ...]``, then ``[--write README.md]``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("kind", choices=("demo", "bench", "check"))
+    ap.add_argument("kind", choices=("demo", "bench", "check", "headroom"))
     ap.add_argument("json", type=Path, nargs="+",
                     help="output of `heurevo demo --json` (one) or `bench evolve --out` (one or more)")
     ap.add_argument("--write", type=Path, help="README to update in place")
     args = ap.parse_args(argv)
     path = args.json[0]
     try:
-        if args.kind in ("demo", "check") and len(args.json) > 1:
+        if args.kind in ("demo", "check", "headroom") and len(args.json) > 1:
             raise ValueError(f"{args.kind} takes one JSON file")
         data = [json.loads((path := p).read_text(encoding="utf-8")) for p in args.json]
         kind = args.kind
         if kind == "demo":
             body = render_demo(data[0])
+        elif kind == "headroom":
+            body = render_headroom(data[0])
         elif kind == "check":
             body, kind = render_check(data[0]), f"check-{data[0]['settings']['problem']}"
         else:

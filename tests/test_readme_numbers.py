@@ -88,3 +88,12 @@ def test_check_table_from_a_demo_check_and_its_own_block(tmp_path) -> None:
     data.write_text(json.dumps(check))
     assert rn.main(["check", str(data), "--write", str(readme)]) == 0
     assert rn.block(readme.read_text(), "check-pbo") == text
+
+
+def test_headroom_table() -> None:
+    figures = {"factor": 4, "seeds": 3, "targets": {"pbo-maxsat": {"maxsat": {
+        "score_with_more_steps": 1.0329, "pairs_better": 0.61, "instances_seeds_agree": 0.0,
+        "instances": 6}}}}
+    text = rn.render_headroom(figures)
+    assert text.splitlines()[0].startswith("| target | family | score with 4x the steps |")
+    assert "| pbo-maxsat | maxsat | 1.0329 | 61% | 0% |" in text
