@@ -104,12 +104,19 @@ def _evolve_once(target: Target, seed: int, evaluations: int, workers: int, raci
         steps = _train_steps(run.store)
         slots = run.evaluator.slots
         extra = cire_figures(run, summary)
+        events = run.store.events("validated")
+        guard = events[-1].data if events else {}
     finally:
         run.close()
     if best is None:
         raise RuntimeError(f"{target.name} seed {seed}: the run evaluated nothing")
     cand = best[0]
     kept = is_default(cand, slots)
+    found = summary.best  # what the search found on train, whether or not it passed the guard
+    search = {"train_fitness": found.fitness if found else None,
+              "sources": {n: s for n, s in found.candidate.sources.items()
+                          if s != slots[n].default_source} if found else {},
+              "guard_p_value": guard.get("p_value"), "worse_families": guard.get("worse_families")}
     if kept:  # the default itself: every held-out pair is the default's own result
         names = [i.name for i in build_suite(target.heldout_suite, target.problem,
                                              suite_cache_dir()).instances]
@@ -125,7 +132,7 @@ def _evolve_once(target: Target, seed: int, evaluations: int, workers: int, raci
                 n for n, s in cand.sources.items() if s != slots[n].default_source),
             "wall_s": wall, "engine_s": summary.stats.engine_seconds,
             "evaluations": summary.stats.evaluations, "train_steps": steps,
-            "pairs": pairs, **extra}
+            "pairs": pairs, "search": search, **extra}
 
 
 def _family_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
