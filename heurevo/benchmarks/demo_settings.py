@@ -97,11 +97,17 @@ def demo_once(settings: DemoSettings, seed: int, work: Path, workers: int = 2) -
             "sources": cand.sources, **result.summary()}
 
 
-def check_demo(problem: str, seeds: int = 5, workers: int = 2) -> dict[str, Any]:
-    """The demo under seeds 0..seeds-1, with mean ± std of the per-seed figures."""
+def check_demo(problem: str, seeds: int = 5, workers: int = 2, first_seed: int = 0) -> dict[str, Any]:
+    """The demo under seeds first_seed.., with mean ± std of the per-seed figures."""
     settings = DEMO[problem]
     with tempfile.TemporaryDirectory(prefix="heurevo-demo-check-") as tmp:
-        runs = [demo_once(settings, s, Path(tmp), workers) for s in range(seeds)]
+        runs = [demo_once(settings, s, Path(tmp), workers)
+                for s in range(first_seed, first_seed + seeds)]
+    return check_figures(settings, runs)
+
+
+def check_figures(settings: DemoSettings, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of a demo check from its runs (also of checks run in parts, then merged)."""
     fams = sorted({f for r in runs for f in r["families"]})
     return {"settings": dataclasses.asdict(settings), "runs": runs,
             "mean_score": _mean_std([r["mean_score"] for r in runs]),
@@ -140,8 +146,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("problem", choices=sorted(DEMO))
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument("--merge", type=Path, nargs="+",
+                        help="instead of running: merge the outputs of checks run in parts")
     args = parser.parse_args(argv)
-    print(json.dumps(check_demo(args.problem, args.seeds, args.workers), indent=2))
+    if args.merge:
+        runs = [r for path in args.merge for r in json.loads(path.read_text())["runs"]]
+        print(json.dumps(check_figures(DEMO[args.problem], sorted(runs, key=lambda r: r["seed"])),
+                         indent=2))
+        return
+    print(json.dumps(check_demo(args.problem, args.seeds, args.workers, args.first_seed), indent=2))
 
 
 if __name__ == "__main__":
