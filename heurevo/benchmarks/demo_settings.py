@@ -81,7 +81,8 @@ def demo_once(settings: DemoSettings, seed: int, work: Path, workers: int = 2) -
     if best is None:
         raise RuntimeError(f"demo seed {seed}: the run evaluated nothing")
     cand = best[0]
-    if is_default(cand, get_problem(settings.problem).slots()):  # the guard kept the default
+    slots = get_problem(settings.problem).slots()
+    if is_default(cand, slots):  # the guard kept the default
         names = [i.name for i in build_suite(settings.heldout_suite, settings.problem,
                                              suite_cache_dir()).instances]
         pairs = [(n, instance_family(n), 1.0, 1.0) for n in names
@@ -94,7 +95,8 @@ def demo_once(settings: DemoSettings, seed: int, work: Path, workers: int = 2) -
     pairs = [(r.instance, r.family or instance_family(r.instance), s, d) for r in result.rows
              for s, d in zip(r.scores, r.default_scores, strict=True)]
     return {"seed": seed, "candidate": cand.id, "idea": cand.idea, "pairs": pairs,
-            "sources": cand.sources, **result.summary()}
+            "sources": {n: src for n, src in cand.sources.items()
+                        if src != slots[n].default_source}, **result.summary()}
 
 
 def check_demo(problem: str, seeds: int = 5, workers: int = 2, first_seed: int = 0) -> dict[str, Any]:
