@@ -7,7 +7,7 @@
     python -m heurevo.benchmarks.demo_settings pbo --seeds 5 > check.json
     python scripts/readme_numbers.py check check.json --write README.md
     heurevo bench evolve --headroom 4 --out headroom.json
-    python scripts/readme_numbers.py headroom headroom.json --write README.md
+    python scripts/readme_numbers.py headroom headroom.json [more.json ...] --write README.md
 
 Each table lives in the README between ``<!-- numbers:KIND -->`` and ``<!-- /numbers:KIND -->``;
 ``--write`` replaces that block, without it the block is printed (a demo check's block is
@@ -157,14 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     path = args.json[0]
     try:
-        if args.kind in ("demo", "check", "headroom") and len(args.json) > 1:
+        if args.kind in ("demo", "check") and len(args.json) > 1:
             raise ValueError(f"{args.kind} takes one JSON file")
         data = [json.loads((path := p).read_text(encoding="utf-8")) for p in args.json]
         kind = args.kind
         if kind == "demo":
             body = render_demo(data[0])
         elif kind == "headroom":
-            body = render_headroom(data[0])
+            body = "\n\n".join(render_headroom(d) for d in data)
         elif kind == "check":
             body, kind = render_check(data[0]), f"check-{data[0]['settings']['problem']}"
         else:
