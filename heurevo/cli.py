@@ -194,9 +194,18 @@ def bench_evolve(
     seeds_per_instance: Annotated[int, typer.Option("--seeds-per-instance", help="Training seeds per instance in both modes.")] = 1,
     ablate: Annotated[str | None, typer.Option("--ablate", help="CIRE variants against the plain engine, comma-separated; a+b runs two components together (clustering, novelty, notebook, refinement).")] = None,
     embedding: Annotated[str, typer.Option("--embedding", help="CIRE embedding back-end with --ablate: auto, minilm or tfidf.")] = "auto",
+    headroom: Annotated[int, typer.Option("--headroom", help="Instead of evolving: the default with this many times the steps vs itself, per family (is there anything to gain?).")] = 0,
 ) -> None:
     """GP evolution vs the default on held-out instances per family (mean ± std, p); racing vs full."""
-    from heurevo.bench.evolve import run_evolve_bench
+    from heurevo.bench.evolve import run_evolve_bench, run_headroom
+
+    if headroom:
+        try:
+            run_headroom(targets=[t.strip() for t in targets.split(",") if t.strip()],
+                         factor=headroom, seeds=seeds, workers=workers, out=out, console=console)
+        except ValueError as exc:
+            raise HeurevoError(f"bench evolve: {exc}") from None
+        return
 
     if ablate:
         from heurevo.bench.evolve_ablate import run_ablation

@@ -4,9 +4,14 @@
     python scripts/readme_numbers.py demo demo.json --write README.md
     heurevo bench evolve --out bench.json
     python scripts/readme_numbers.py bench bench.json [more.json ...] --write README.md
+    python -m heurevo.bench.demo_settings pbo --seeds 5 > check.json
+    python scripts/readme_numbers.py check check.json --write README.md
+    heurevo bench evolve --headroom 4 --out headroom.json
+    python scripts/readme_numbers.py headroom headroom.json [more.json ...] --write README.md
 
 Each table lives in the README between ``<!-- numbers:KIND -->`` and ``<!-- /numbers:KIND -->``;
-``--write`` replaces that block, without it the block is printed. :func:`parse_demo` reads a
+``--write`` replaces that block, without it the block is printed (a demo check's block is
+``check-PROBLEM``). :func:`parse_demo` reads a
 block back into the demo summary it was made from (the test suite checks that the README's
 block is exactly what :func:`render_demo` makes of it).
 """
@@ -93,6 +98,37 @@ def render_bench(figures: dict[str, Any]) -> str:
     return "\n".join(lines + cost)
 
 
+def render_check(check: dict[str, Any]) -> str:
+    """The demo check (several seeds, the guard included): a row per seed, the pooled pairs, and
+    the pooled score per family."""
+    lines = ["| seed | held-out mean score | p | better / same / worse | families below 1.0 |",
+             "|---|---|---|---|---|"]
+    for run in check["runs"]:
+        below = ", ".join(f"{f} {m:.4f}" for f, m in sorted(run["families"].items()) if m < 1.0)
+        lines.append(f"| {run['seed']} | {run['mean_score']:.4f} | {run['p_value']:.3g} | "
+                     f"{run['better']} / {run['same']} / {run['worse']} | {below or 'none'} |")
+    pooled = check["pooled"]
+    lines.append(f"| all ({len(check['runs'])} seeds) | {check['mean_score']} | "
+                 f"{pooled['p_value']:.3g} (pooled, {pooled['pairs']} pairs) | "
+                 f"{check['significant_seeds']} of {len(check['runs'])} seeds significant | "
+                 f"{len(check['families_below_1'])} (seed, family) cells |")
+    lines += ["", "| family | pooled mean score | p (pooled) | better / worse pairs |",
+              "|---|---|---|---|"]
+    lines += [f"| {fam} | {f['mean']:.4f} | {f['p_value']:.3g} | {f['better']} / {f['worse']} |"
+              for fam, f in check["pooled_families"].items()]
+    return "\n".join(lines)
+
+
+def render_headroom(figures: dict[str, Any]) -> str:
+    """The headroom table: per target and family, the default with more steps vs itself."""
+    lines = [f"| target | family | score with {figures['factor']}x the steps | pairs better | "
+             f"instances where the {figures['seeds']} seeds agree |", "|---|---|---|---|---|"]
+    lines += [f"| {target} | {fam} | {f['score_with_more_steps']:.4f} | "
+              f"{100 * f['pairs_better']:.0f}% | {100 * f['instances_seeds_agree']:.0f}% |"
+              for target, fams in figures["targets"].items() for fam, f in fams.items()]
+    return "\n".join(lines)
+
+
 def replace_block(text: str, kind: str, body: str) -> str:
     """``text`` with the block of ``kind`` replaced by ``body`` (the markers must be there)."""
     start, end = markers(kind)
@@ -114,22 +150,29 @@ def block(text: str, kind: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line: ``demo JSON | bench JSON [JSON ...]``, then ``[--write README.md]``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("kind", choices=("demo", "bench"))
+    ap.add_argument("kind", choices=("demo", "bench", "check", "headroom"))
     ap.add_argument("json", type=Path, nargs="+",
                     help="output of `heurevo demo --json` (one) or `bench evolve --out` (one or more)")
     ap.add_argument("--write", type=Path, help="README to update in place")
     args = ap.parse_args(argv)
     path = args.json[0]
     try:
-        if args.kind == "demo" and len(args.json) > 1:
-            raise ValueError("demo takes one JSON file")
+        if args.kind in ("demo", "check") and len(args.json) > 1:
+            raise ValueError(f"{args.kind} takes one JSON file")
         data = [json.loads((path := p).read_text(encoding="utf-8")) for p in args.json]
-        body = render_demo(data[0]) if args.kind == "demo" else \
-            "\n\n".join(render_bench(d) for d in data)
+        kind = args.kind
+        if kind == "demo":
+            body = render_demo(data[0])
+        elif kind == "headroom":
+            body = "\n\n".join(render_headroom(d) for d in data)
+        elif kind == "check":
+            body, kind = render_check(data[0]), f"check-{data[0]['settings']['problem']}"
+        else:
+            body = "\n\n".join(render_bench(d) for d in data)
         if args.write is None:
             print(body)
             return 0
-        args.write.write_text(replace_block(args.write.read_text(encoding="utf-8"), args.kind, body),
+        args.write.write_text(replace_block(args.write.read_text(encoding="utf-8"), kind, body),
                               encoding="utf-8")
     except (OSError, ValueError, KeyError) as exc:
         print(f"error: {path}: {exc}", file=sys.stderr)

@@ -33,3 +33,15 @@ def test_unknown_target_or_mode_is_refused() -> None:
         run_evolve_bench(targets=["nope"])
     with pytest.raises(ValueError, match="unknown mode"):
         run_evolve_bench(targets=["pbo-mixed"], modes=("fast",))
+
+
+@pytest.mark.slow
+def test_headroom_of_the_default_against_itself_at_the_same_budget_is_none(tmp_path) -> None:
+    from heurevo.bench.evolve import Target, headroom
+
+    tiny = Target("tiny", "pbo", "pbo-tiny", "pbo-tiny")
+    figs = headroom(tiny, factor=1, seeds=2, work=tmp_path, budget_steps=500)
+    assert set(figs) == {"setcover", "vertexcover"}
+    for f in figs.values():  # the same steps and seeds: the same runs, so exactly no gain
+        assert f["score_with_more_steps"] == 1.0 and f["pairs_better"] == 0.0
+        assert f["instances"] == 2 and 0.0 <= f["instances_seeds_agree"] <= 1.0

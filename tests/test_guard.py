@@ -20,7 +20,7 @@ import pytest
 
 from heurevo.engine.controller import Controller, ControllerConfig
 from heurevo.engine.proposers.base import Proposal, Proposer
-from heurevo.engine.run import Budgets, RunLoop
+from heurevo.engine.run import Acceptance, Budgets, RunLoop
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
 from heurevo.engine.session import execute, prepare_run
 from heurevo.populations.lineage import NO_GAIN_VERDICT, best_candidate, kept_default, verdict
@@ -43,8 +43,9 @@ def variant(k: int) -> str:
 class ScriptedEvaluator:
     """Per-pair scores from a table: ``{source: (train score, validation scores per pair)}``."""
 
-    def __init__(self, table: dict[str, tuple[float, list[float]]]):
+    def __init__(self, table: dict[str, tuple[float, list[float]]], names: list[str] | None = None):
         self.table = table
+        self.names = names  # validation pair k runs on names[k] (default: three instances i0-i2)
 
     def evaluation_key(self, candidate: Candidate, suite: str) -> str:
         return f"{candidate.id}/{suite}/scripted"
@@ -53,7 +54,9 @@ class ScriptedEvaluator:
                  incumbent: EvaluationResult | None = None) -> EvaluationResult:
         train, val = self.table[candidate.sources["score"]]
         scores = [train] * 6 if suite == "train" else val
-        runs = tuple(InstanceResult(f"i{k % 3}.opb", k, 1.0, True, True, 10, 0.0, score=s)
+        names = self.names if self.names and suite == "validation" else \
+            [f"i{k % 3}.opb" for k in range(len(scores))]
+        runs = tuple(InstanceResult(names[k], k, 1.0, True, True, 10, 0.0, score=s)
                      for k, s in enumerate(scores))
         return EvaluationResult(candidate.id, EvalStatus.OK, Stage.FULL, runs,
                                 sum(scores) / len(scores), tuple(scores))
@@ -81,12 +84,13 @@ class ListProposer(Proposer):
         return [self.slot]
 
 
-def scripted_run(store, table: dict[str, tuple[float, list[float]]]):
+def scripted_run(store, table: dict[str, tuple[float, list[float]]],
+                 names: list[str] | None = None, acceptance: Acceptance | None = None):
     ctl = Controller(ControllerConfig(population_size=4, offspring_per_generation=4), "pbo",
                      ("score",), {"score": DEFAULT}, 1, {"init": 0, "mutate": 1})
     proposer = ListProposer([s for s in table if s != DEFAULT], "score")
-    loop = RunLoop(ctl, proposer, ScriptedEvaluator(table), store,
-                   Budgets(evaluations=len(table)), validate_top=5)
+    loop = RunLoop(ctl, proposer, ScriptedEvaluator(table, names), store,
+                   Budgets(evaluations=len(table)), validate_top=5, acceptance=acceptance)
     return loop.run([Candidate.new("pbo", {"score": DEFAULT})])
 
 
@@ -114,6 +118,36 @@ def test_a_candidate_better_on_validation_is_accepted(store) -> None:
     event = store.events("validated")[-1].data
     assert event["tested"] == 2 and event["threshold"] == pytest.approx(0.025)  # Bonferroni
     assert event["p_value"] == pytest.approx(1 / 64)  # all 6 pairs better: exact Wilcoxon
+
+
+# Ten knapsack pairs clearly better, six vertex-cover pairs slightly but consistently worse: the
+# pooled test passes easily; the vertex-cover family alone is significantly worse (p = 1/64).
+FAMILY_NAMES = [f"knapsack-{k % 2}.opb" for k in range(10)] + [f"vertexcover-{k % 2}.opb"
+                                                               for k in range(6)]
+MIXED = [1.05] * 10 + [0.99] * 6
+
+
+def test_a_candidate_worse_on_one_family_is_refused_by_the_per_family_guard(store) -> None:
+    table = {DEFAULT: (1.0, [1.0] * 16), variant(1): (1.2, MIXED)}
+    summary = scripted_run(store, table, FAMILY_NAMES)
+    assert not summary.accepted and summary.verdict == NO_GAIN_VERDICT
+    event = store.events("validated")[-1].data
+    assert event["p_value"] < 0.05  # the pooled test alone would have accepted it
+    refused = Candidate.new("pbo", {"score": variant(1)}).id
+    assert event["worse_families"] == {refused: {"vertexcover": pytest.approx(1 / 64)}}
+    assert best_candidate(store)[0].sources["score"] == DEFAULT
+
+
+def test_without_the_per_family_check_the_same_candidate_passes(store) -> None:
+    table = {DEFAULT: (1.0, [1.0] * 16), variant(1): (1.2, MIXED)}
+    summary = scripted_run(store, table, FAMILY_NAMES, Acceptance(per_family=False))
+    assert summary.accepted and best_candidate(store)[0].sources["score"] == variant(1)
+
+
+def test_a_family_that_only_ties_does_not_block_acceptance(store) -> None:
+    table = {DEFAULT: (1.0, [1.0] * 16), variant(1): (1.2, [1.05] * 10 + [1.0] * 6)}
+    summary = scripted_run(store, table, FAMILY_NAMES)
+    assert summary.accepted and store.events("validated")[-1].data["worse_families"] == {}
 
 
 # --- a real run where no gain is possible -------------------------------------------------

@@ -65,3 +65,35 @@ def test_bench_tables_from_bench_figures() -> None:
     text = rn.render_bench(figures)
     assert "| pbo-mixed | racing | knapsack | 1.0200 ± 0.0100 | 0.001 | 9 / 1 / 2 |" in text
     assert "| pbo-mixed | racing | 1.0200 ± 0.0100 | 700 | 0.70x | 1 of 3 runs |" in text
+
+
+def test_check_table_from_a_demo_check_and_its_own_block(tmp_path) -> None:
+    from heurevo.bench.demo_settings import pooled_figures
+
+    runs = [{"seed": s, "mean_score": m, "p_value": p, "better": 4, "same": 12, "worse": w,
+             "families": {"knapsack": k, "vertexcover": v},
+             "pairs": [("knapsack-1.opb", "knapsack", k, 1.0), ("vertexcover-1.opb", "vertexcover", v, 1.0)]}
+            for s, m, p, w, k, v in ((0, 1.006, 0.0002, 0, 1.02, 1.0), (1, 1.001, 0.24, 2, 1.03, 0.98))]
+    check = {"settings": {"problem": "pbo"}, "runs": runs, "mean_score": "1.0035 ± 0.0035",
+             "significant_seeds": 1, **pooled_figures(runs)}
+    text = rn.render_check(check)
+    assert "| 0 | 1.0060 | 0.0002 | 4 / 12 / 0 | none |" in text
+    assert "| 1 | 1.0010 | 0.24 | 4 / 12 / 2 | vertexcover 0.9800 |" in text
+    assert "| all (2 seeds) | 1.0035 ± 0.0035 |" in text and "1 (seed, family) cells" in text
+    assert "| vertexcover | 0.9900 |" in text
+    readme = tmp_path / "README.md"
+    start, end = rn.markers("check-pbo")
+    readme.write_text(f"{start}\nold\n{end}\n")
+    data = tmp_path / "check.json"
+    data.write_text(json.dumps(check))
+    assert rn.main(["check", str(data), "--write", str(readme)]) == 0
+    assert rn.block(readme.read_text(), "check-pbo") == text
+
+
+def test_headroom_table() -> None:
+    figures = {"factor": 4, "seeds": 3, "targets": {"pbo-maxsat": {"maxsat": {
+        "score_with_more_steps": 1.0329, "pairs_better": 0.61, "instances_seeds_agree": 0.0,
+        "instances": 6}}}}
+    text = rn.render_headroom(figures)
+    assert text.splitlines()[0].startswith("| target | family | score with 4x the steps |")
+    assert "| pbo-maxsat | maxsat | 1.0329 | 61% | 0% |" in text

@@ -10,6 +10,11 @@ seed) as mean ± std over the seeds, the p-value of a paired test over every hel
 every seed, and better/same/worse pairs; and racing against full evaluation: held-out score and
 the solver steps both spent on training, from the same invocation. Engine overhead (proposer,
 controller and store time) is reported as a share of run wall time.
+
+:func:`run_headroom` asks the question before any evolution: on each target's held-out suite,
+does the default itself find better values with ``factor`` times the steps, and do its seeds
+agree at the bench's budget? A family the default solves to the same value on every seed, and
+no better with more steps, leaves a heuristic nothing to gain at that budget.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ from rich.table import Table
 from heurevo.bench.cire_figures import cire_figures
 from heurevo.engine.cire import CireConfig
 from heurevo.engine.compare import compare, instance_family
+from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
 from heurevo.engine.session import execute, prepare_run
 from heurevo.populations.export import is_default
 from heurevo.populations.lineage import best_candidate
+from heurevo.solvers.problem import get_problem, problem_info
 from heurevo.stats import paired_test
 from heurevo.suites.catalog import build_suite, suite_cache_dir
 
@@ -60,6 +67,10 @@ TARGETS = {
     "tsp-clustered-500": Target("tsp-clustered-500", "tsp", "tsp-clustered-500",
                                 "tsp-clustered-500-heldout", ("penalize_edges",)),
     "pbo-real": Target("pbo-real", "pbo", "pbo-real-train", "pbo-real-test", per_instance=True),
+    # Only NuPBO's weighting (the slot with leverage on knapsack): MaxSAT has headroom at the
+    # bench budget (the default gains 3% with 4x the steps) where evolving every slot found none.
+    "pbo-maxsat-weights": Target("pbo-maxsat-weights", "pbo", "pbo-maxsat", "pbo-maxsat-heldout",
+                                 ("update_weights",)),
 }
 
 #: The two evaluation modes compared: racing (the default) and full evaluation of every candidate.
@@ -93,12 +104,19 @@ def _evolve_once(target: Target, seed: int, evaluations: int, workers: int, raci
         steps = _train_steps(run.store)
         slots = run.evaluator.slots
         extra = cire_figures(run, summary)
+        events = run.store.events("validated")
+        guard = events[-1].data if events else {}
     finally:
         run.close()
     if best is None:
         raise RuntimeError(f"{target.name} seed {seed}: the run evaluated nothing")
     cand = best[0]
     kept = is_default(cand, slots)
+    found = summary.best  # what the search found on train, whether or not it passed the guard
+    search = {"train_fitness": found.fitness if found else None,
+              "sources": {n: s for n, s in found.candidate.sources.items()
+                          if s != slots[n].default_source} if found else {},
+              "guard_p_value": guard.get("p_value"), "worse_families": guard.get("worse_families")}
     if kept:  # the default itself: every held-out pair is the default's own result
         names = [i.name for i in build_suite(target.heldout_suite, target.problem,
                                              suite_cache_dir()).instances]
@@ -114,7 +132,7 @@ def _evolve_once(target: Target, seed: int, evaluations: int, workers: int, raci
                 n for n, s in cand.sources.items() if s != slots[n].default_source),
             "wall_s": wall, "engine_s": summary.stats.engine_seconds,
             "evaluations": summary.stats.evaluations, "train_steps": steps,
-            "pairs": pairs, **extra}
+            "pairs": pairs, "search": search, **extra}
 
 
 def _family_figures(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -220,4 +238,69 @@ def run_evolve_bench(*, targets: list[str], seeds: int = 5, evaluations: int = 1
                   "the validation guard (their score is the default's own, 1.0)")
     if out is not None:
         out.write_text(json.dumps(figures, indent=2, default=str))
+    return figures
+
+
+def headroom(target: Target, *, factor: int = 4, seeds: int = 3, workers: int = 1, work: Path,
+             budget_steps: int = 0) -> dict[str, dict[str, float]]:
+    """Per family of ``target``'s held-out suite: the default with ``factor`` x the steps scored
+    against itself at the budget (``budget_steps``, 0 = the problem's default, as the bench
+    uses) on the same seeds (mean score, share of pairs better), and the share of instances
+    whose ``seeds`` runs at the budget all end on the same value."""
+    budget = budget_steps or problem_info(target.problem).default_budget_steps
+    items = list(build_suite(target.heldout_suite, target.problem, suite_cache_dir()).instances)
+    longer = [dataclasses.replace(i, budget_steps=i.budget_steps * factor) for i in items]
+    objectives: list[dict[tuple[str, int], float | None]] = []
+    pool = None  # one set of warm workers for both budgets
+    try:
+        for split, steps in ((items, budget), (longer, budget * factor)):
+            config = EvaluationConfig(budget_steps=steps, workers=workers, smoke=False)
+            ev = StagedEvaluator(target.problem, {"test": split}, config, 0, work, pool=pool)
+            pool = ev.pool
+            objectives.append({(name, rep): obj for rep in range(seeds)
+                               for name, obj in ev.baseline("test", rep).items()})
+    finally:
+        if pool is not None:
+            pool.close()
+    base, more = objectives
+    adapter = get_problem(target.problem)
+    loaded = {i.name: adapter.load(Path(i.path)) for i in items}
+    out: dict[str, dict[str, float]] = {}
+    for fam in sorted({instance_family(i.name) for i in items}):
+        names = [i.name for i in items if instance_family(i.name) == fam]
+        scores = [adapter.score(loaded[n], more[(n, r)], more[(n, r)] is not None, base[(n, r)])
+                  for n in names for r in range(seeds)]
+        agree = [len({base[(n, r)] for r in range(seeds)}) == 1 for n in names]
+        out[fam] = {"score_with_more_steps": statistics.fmean(scores),
+                    "pairs_better": sum(s > 1.0 for s in scores) / len(scores),
+                    "instances_seeds_agree": sum(agree) / len(agree), "instances": len(names)}
+    return out
+
+
+def run_headroom(*, targets: list[str], factor: int = 4, seeds: int = 3, workers: int = 1,
+                 out: Path | None = None, console: Console | None = None) -> dict[str, Any]:
+    """:func:`headroom` for every target; print one table and return (and write) the figures."""
+    console = console or Console()
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown:
+        raise ValueError(f"unknown target(s) {unknown}; known: {', '.join(TARGETS)}")
+    table = Table(title=f"headroom: the default with {factor}x the steps vs itself at the bench "
+                        f"budget ({seeds} seeds, held-out suites)")
+    for col in ("target", "family", "score with more steps", "pairs better",
+                "instances where the seeds agree"):
+        table.add_column(col, justify="left" if col in ("target", "family") else "right")
+    figures: dict[str, Any] = {"factor": factor, "seeds": seeds, "targets": {}}
+    with tempfile.TemporaryDirectory(prefix="heurevo-headroom-") as tmp:
+        for name in targets:
+            with console.status(f"{name}: the default at 1x and {factor}x the steps..."):
+                fams = headroom(TARGETS[name], factor=factor, seeds=seeds, workers=workers,
+                                work=Path(tmp) / name)
+            figures["targets"][name] = fams
+            for fam, f in fams.items():
+                table.add_row(name, fam, f"{f['score_with_more_steps']:.4f}",
+                              f"{100 * f['pairs_better']:.0f}%",
+                              f"{100 * f['instances_seeds_agree']:.0f}%")
+    console.print(table)
+    if out is not None:
+        out.write_text(json.dumps(figures, indent=2))
     return figures

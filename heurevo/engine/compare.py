@@ -10,25 +10,16 @@ confidence interval, and one verdict line.
 
 from __future__ import annotations
 
-import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
+from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator, instance_family
 from heurevo.errors import HeurevoError
 from heurevo.populations.records import Candidate
 from heurevo.stats import MeanCI, PairedTest, mean_ci, paired_test
 from heurevo.suites.catalog import build_suite
-
-
-def instance_family(name: str) -> str:
-    """An instance's family: its ``family`` attribute if it has one, else the file name's leading
-    letters (``knapsack-90x3-s101.opb`` → knapsack, ``uniform500-s3.tsp`` → uniform)."""
-    stem = Path(name).stem
-    match = re.match(r"[A-Za-z]+", stem)
-    return match.group(0).lower() if match else stem
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,15 @@ the incumbent on the pairs both ran; at ``p < alpha`` the candidate is dropped (
 then the incumbent's plus the mean paired difference, an estimate on the incumbent's scale).
 With ``drop_ties``, a candidate whose first block is identical to the incumbent's, pair for pair,
 stops too: on the same seeds it behaves as the incumbent, and its estimate is the incumbent's
-fitness. A candidate that finishes the split *significantly better* than the incumbent (a likely
-new incumbent) gets ``promote_seeds`` more replicates of every instance, so part of the budget
+fitness. That first block is short (``first_block`` pairs, at least one per instance family),
+and with ``halving`` it is also a successive-halving rung: a candidate whose mean paired
+difference from the incumbent there is below zero (behind it on average) stops as well, its
+estimate again the incumbent's fitness plus that difference. Most GP offspring of a good
+incumbent are clearly worse or behave as it does, and they were the bulk of the budget; a
+candidate ahead on the first block goes on to the significance tests, the first at
+``min_block`` pairs. Pairs run family by family in turn (see :func:`interleave_families`), so
+every block of a mixed suite spans its families. A candidate that finishes the split
+*significantly better* than the incumbent (a likely new incumbent) gets ``promote_seeds`` more replicates of every instance, so part of the budget
 saved on losers firms up the winners' estimates.
 """
 
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -73,6 +81,8 @@ class EvaluationConfig:
     alpha: float = 0.05
     seeds_per_instance: int = 1  # replicates of each training instance
     min_block: int = 5  # pairs per racing block (and before the first test)
+    first_block: int = 2  # pairs of racing's first block (the tie check; at least one per family)
+    halving: bool = True  # stop a candidate behind the incumbent on average after the first block
     promote_seeds: int = 1  # extra replicates for a candidate significantly better than the incumbent
     drop_ties: bool = True  # stop a candidate identical to the incumbent on its first block
     validation_seeds: int = 3  # replicates of each validation instance (the guard's sample)
@@ -89,7 +99,7 @@ class EvaluationConfig:
             raise ConfigError(f"must be in [0, 1], got {self.early_stop_ratio}", key="early_stop_ratio")
         if not 0 < self.alpha < 1:
             raise ConfigError(f"must be in (0, 1), got {self.alpha}", key="alpha")
-        for key in ("seeds_per_instance", "min_block", "validation_seeds"):
+        for key in ("seeds_per_instance", "min_block", "first_block", "validation_seeds"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"must be >= 1, got {getattr(self, key)}", key=key)
         if self.promote_seeds < 0:
@@ -150,6 +160,24 @@ def aggregate(results: list[InstanceResult], default: dict[PairKey, float]) -> t
                      "instances": float(len({r.instance for r in results})),
                      "pairs": float(len(results)), "solver_steps": float(sum(r.steps for r in results)),
                      "solver_seconds": sum(r.seconds for r in results)}
+
+
+def instance_family(name: str) -> str:
+    """An instance's family: the file name's leading letters (``knapsack-90x3-s101.opb`` →
+    knapsack, ``uniform500-s3.tsp`` → uniform; the whole stem when it has none)."""
+    stem = Path(name).stem
+    match = re.match(r"[A-Za-z]+", stem)
+    return match.group(0).lower() if match else stem
+
+
+def interleave_families(items: list[SplitInstance]) -> list[SplitInstance]:
+    """``items`` family by family in turn (first of each family, then the second, ...); the
+    order within a family and of the families (by name) is kept, so it is deterministic."""
+    groups: dict[str, list[SplitInstance]] = {}
+    for item in items:
+        groups.setdefault(instance_family(item.name), []).append(item)
+    ordered = [groups[f] for f in sorted(groups)]
+    return [g[k] for k in range(max(map(len, ordered), default=0)) for g in ordered if k < len(g)]
 
 
 def record_effect(metrics: dict[str, float], versus: str, test: PairedTest | None, p_key: str) -> None:
@@ -274,13 +302,20 @@ class StagedEvaluator:
 
     # --- evaluation -------------------------------------------------------------------
     def _blocks(self, split: str, racing: bool) -> list[tuple[Stage, Pairs]]:
-        """The split's pairs (replicate-major) cut into the stages: minibatch, then the rest."""
+        """The split's pairs (replicate-major, families in turn) cut into the stages: minibatch,
+        then the rest. Racing cuts its minibatch in two: the short tie-check block, then up to
+        the first test; the rest comes in blocks of ``min_block``."""
         cfg = self.config
-        pairs = [(i, r) for r in range(self.replicates(split)) for i in self.splits[split]]
+        items = interleave_families(self.splits[split])
+        pairs = [(i, r) for r in range(self.replicates(split)) for i in items]
         first = max(cfg.min_block, cfg.minibatch) if racing else cfg.minibatch
         if not first:
             return [(Stage.FULL, pairs)] if cfg.full else []
         blocks = [(Stage.MINIBATCH, pairs[:first])]
+        if racing:
+            families = len({instance_family(i.name) for i in items})
+            tie_check = min(first, max(cfg.first_block, families))
+            blocks = [(Stage.MINIBATCH, b) for b in (pairs[:tie_check], pairs[tie_check:first]) if b]
         rest = pairs[first:]
         if cfg.full and rest:
             step = cfg.min_block if racing else len(rest)
@@ -358,7 +393,7 @@ class StagedEvaluator:
             incumbent=[(r.instance, r.seed, r.score) for r in runs] if racing else [],
             incumbent_runs=[(r.instance, r.seed, r.objective, r.feasible, r.steps) for r in runs],
             racing=racing, drop_ties=cfg.drop_ties, test=cfg.test, alpha=cfg.alpha,
-            min_block=cfg.min_block, stop_below=self._stop_below(incumbent))
+            min_block=cfg.min_block, halving=cfg.halving, stop_below=self._stop_below(incumbent))
 
     def _stop_below(self, incumbent: EvaluationResult | None) -> float | None:
         """Without racing: a minibatch mean score below this stops the candidate (None: never)."""

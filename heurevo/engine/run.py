@@ -9,8 +9,11 @@ ends with the same population as an uninterrupted one.
 The guard: at the end the top candidates by train fitness are judged on the validation split,
 each paired with the default (the first initial candidate) on the same instances and seeds. A
 candidate is accepted only when a one-sided paired test says it beats the default at
-``alpha`` divided by the number of candidates tested (Bonferroni); the best accepted one is the
-reported best. When none is accepted, the reported best is the default and the run says so.
+``alpha`` divided by the number of candidates tested (Bonferroni) *and* no instance family of
+the validation split is significantly worse than the default there (a one-sided test per family
+at ``alpha``, uncorrected, so the guard errs towards refusing: a gain on one family must not
+hide a loss on another); the best accepted one is the reported best. When none is accepted, the
+reported best is the default and the run says so.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from heurevo.engine.compare import instance_family
 from heurevo.engine.controller import Controller
-from heurevo.engine.evaluate import pair_scores
+from heurevo.engine.evaluate import PairKey, pair_scores
 from heurevo.engine.executors.base import ExecutorLost
 from heurevo.engine.proposers.base import Proposal, ProposalError, Proposer
 from heurevo.populations.lineage import NO_GAIN_VERDICT
@@ -111,6 +115,26 @@ class Acceptance:
 
     method: Literal["wilcoxon", "sign"] = "wilcoxon"
     alpha: float = 0.05
+    per_family: bool = True  # also refuse a candidate significantly worse on any family
+
+
+def worse_families(candidate: dict[PairKey, float], default: dict[PairKey, float],
+                   acceptance: Acceptance) -> dict[str, float]:
+    """Families (by instance name) where ``candidate`` is significantly worse than ``default``,
+    with the one-sided p-value of each (empty when ``acceptance.per_family`` is off)."""
+    if not acceptance.per_family:
+        return {}
+    groups: dict[str, list[PairKey]] = {}
+    for key in candidate:
+        if key in default:
+            groups.setdefault(instance_family(key[0]), []).append(key)
+    out: dict[str, float] = {}
+    for fam, keys in sorted(groups.items()):
+        test = paired_on_keys({k: candidate[k] for k in keys}, {k: default[k] for k in keys},
+                              method=acceptance.method, alternative="less")
+        if test is not None and test.p_value < acceptance.alpha:
+            out[fam] = test.p_value
+    return out
 
 
 @dataclass
@@ -410,15 +434,22 @@ class RunLoop:
         top = [m for m in self.controller.population
                if m.result.ok and m.candidate.id != default.id][: self.validate_top]
         tried: list[tuple[Member, EvaluationResult, PairedTest | None]] = []
+        refused: dict[str, dict[str, float]] = {}  # candidate → its significantly worse families
+        default_scores = pair_scores(base.instances)
         for m in top:
             result = self._validation(m.candidate)
             if result.ok:
-                test = paired_on_keys(pair_scores(result.instances), pair_scores(base.instances),
-                                      method=self.acceptance.method, alternative="greater")
+                scores = pair_scores(result.instances)
+                test = paired_on_keys(scores, default_scores, method=self.acceptance.method,
+                                      alternative="greater")
                 tried.append((m, result, test))
+                worse = worse_families(scores, default_scores, self.acceptance)
+                if worse:
+                    refused[m.candidate.id] = worse
         threshold = self.acceptance.alpha / max(1, len(tried))
         passed = [(m, r, t) for m, r, t in tried if t is not None and t.p_value < threshold
-                  and r.fitness is not None and base.fitness is not None and r.fitness > base.fitness]
+                  and r.fitness is not None and base.fitness is not None and r.fitness > base.fitness
+                  and m.candidate.id not in refused]
         passed.sort(key=lambda x: (-(x[1].fitness or 0.0), x[0].candidate.id))
         p_values = [t.p_value for _, _, t in tried if t is not None]
         if passed:
@@ -436,5 +467,5 @@ class RunLoop:
             "candidate": chosen, "fitness": result.fitness, "accepted": bool(passed),
             "default": default.id, "p_value": p_value, "method": self.acceptance.method,
             "alpha": self.acceptance.alpha, "threshold": threshold, "tested": len(tried),
-            "verdict": verdict})
+            "worse_families": refused, "verdict": verdict})
         return dataclasses.replace(summary, validation=result, accepted=bool(passed), verdict=verdict)

@@ -21,7 +21,7 @@ from heurevo.engine.referee import judged_call
 from heurevo.engine.sandbox import TaskOutcome
 from heurevo.engine.tasks import Prepared
 from heurevo.populations.records import EvalStatus, InstanceResult, Stage
-from heurevo.stats import PairedTest, paired_on_keys
+from heurevo.stats import TIE_TOLERANCE, PairedTest, paired_on_keys
 
 TASKS = "heurevo.engine.tasks"
 
@@ -48,6 +48,7 @@ class StagePlan(msgspec.Struct, frozen=True):
     test: Literal["wilcoxon", "sign"]
     alpha: float
     min_block: int
+    halving: bool = False  # racing: stop a candidate behind the incumbent on average after block 1
     stop_below: float | None = None  # without racing: a minibatch mean score below this stops
 
 
@@ -89,7 +90,7 @@ def run_stages(plan: StagePlan, worker: Lease) -> StageOutcome:
     blocks = list(plan.blocks) + ([plan.extra] if plan.extra is not None else [])
     results: list[InstanceResult] = []
     stage = Stage.SMOKE
-    for block in blocks:
+    for k, block in enumerate(blocks):
         if block is plan.extra:
             ahead = _verdict(plan, results, inc_scores, "greater")
             if ahead is None or ahead.p_value >= plan.alpha:
@@ -104,9 +105,9 @@ def run_stages(plan: StagePlan, worker: Lease) -> StageOutcome:
         results += out.value
         if plan.racing:
             behind = _verdict(plan, results, inc_scores, "less")
-            tied = plan.drop_ties and stage is Stage.MINIBATCH and behind is not None and \
-                behind.n_nonzero == 0 and _identical(results, plan.incumbent_runs)
-            if behind is not None and (behind.p_value < plan.alpha or tied):
+            cut = k == 0 and ((plan.drop_ties and _identical(results, plan.incumbent_runs))
+                              or (plan.halving and _behind(results, inc_scores)))
+            if cut or (behind is not None and behind.p_value < plan.alpha):
                 return StageOutcome(EvalStatus.OK, stage, results=results, raced_out=True)
         elif plan.stop_below is not None and stage is Stage.MINIBATCH and \
                 sum(r.score for r in results) / len(results) < plan.stop_below:
@@ -139,6 +140,13 @@ def _identical(results: list[InstanceResult],
         return False
     theirs = {(name, seed): (obj, feas, steps) for name, seed, obj, feas, steps in incumbent_runs}
     return all(theirs.get((r.instance, r.seed)) == (r.objective, r.feasible, r.steps) for r in results)
+
+
+def _behind(results: list[InstanceResult], incumbent: dict[tuple[str, int], float]) -> bool:
+    """True when the mean paired difference from the incumbent over the shared pairs is < 0."""
+    diffs = [r.score - incumbent[(r.instance, r.seed)] for r in results
+             if (r.instance, r.seed) in incumbent]
+    return bool(diffs) and sum(diffs) / len(diffs) < -TIE_TOLERANCE
 
 
 def crash_feedback(out: TaskOutcome, where: str) -> str:
