@@ -197,6 +197,8 @@ def thread_sum(n):
 def forged_run(payload):
     """An escaped candidate lying about its runs: real runs, then each reply tampered as
     ``payload["forge"]`` says (the rest of the payload is a RunRequest)."""
+    import dataclasses
+
     import msgspec
 
     from heurevo.engine.tasks import RunRequest, run_instances
@@ -206,7 +208,8 @@ def forged_run(payload):
     out = []
     for r in replies:
         if forge == "better":  # claim a better objective than the solution has
-            r = msgspec.structs.replace(r, objective=r.objective - 1, score=1000.0)
+            r = msgspec.structs.replace(r, run=dataclasses.replace(
+                r.run, objective=r.run.objective - 1, score=1000.0))
         elif forge == "infeasible-as-feasible":  # a solution that breaks the constraints
             sol = np.frombuffer(r.solution, dtype=r.solution_dtype).copy()
             sol[:] = 1 - sol
@@ -216,7 +219,7 @@ def forged_run(payload):
         elif forge == "short":
             r = msgspec.structs.replace(r, solution=r.solution[:-4])
         elif forge == "renamed":
-            r = msgspec.structs.replace(r, instance="other.opb")
+            r = msgspec.structs.replace(r, run=dataclasses.replace(r.run, instance="other.opb"))
         out.append(r)
     return out
 

@@ -62,7 +62,7 @@ def test_without_the_referee_the_forgery_would_have_counted(pbo_eval):
     request = pbo_eval._payload(pbo_eval.default_candidate, [(pbo_eval.splits["train"][0], 0)], {})
     raw = pbo_eval.pool.run("sandbox_tasks:forged_run", {**request, "forge": "better"}, 60.0,
                             reply=list[RunReply])
-    assert raw.ok and raw.value[0].verified and raw.value[0].score == 1000.0
+    assert raw.ok and raw.value[0].run.verified and raw.value[0].run.score == 1000.0
 
 
 def test_a_forging_candidate_fails_its_evaluation(pbo_eval, monkeypatch):

@@ -69,7 +69,7 @@ def test_poisoned_arrays_and_classes_do_not_reach_the_next_candidate(pbo_split, 
         with ev.pool.lease() as worker:
             worker.call("sandbox_tasks:poison", None)
             shared = worker.call(f"{TASKS}:run_instances", payload, reply=list[RunReply])
-        assert not shared.ok or [r.score for r in shared.value] != [r.score for r in fresh.instances]
+        assert not shared.ok or [r.run.score for r in shared.value] != [r.score for r in fresh.instances]
         # and the slot's writes into obj_cost do not compile: the instance arrays are read-only
         # in the slot's Numba type, so the poisoner is rejected before it runs
         rejected = ev.evaluate(poisoner)
@@ -97,7 +97,7 @@ def test_tsp_score_monkeypatch_does_not_reach_the_next_candidate(tmp_path, monke
             worker.call("sandbox_tasks:poison", None)
             shared = worker.call(f"{TASKS}:run_instances", request, reply=list[RunReply])
             judged = judged_call(worker.call, request, None)  # the same poisoned child
-        assert shared.ok and shared.value[0].score == 1000.0  # the escape works within a process
+        assert shared.ok and shared.value[0].run.score == 1000.0  # the escape works within a process
         # ... but not past the engine, which scores the tour itself
         assert _fingerprint(tuple(judged.value)) == _fingerprint(fresh.instances)
     finally:

@@ -47,38 +47,34 @@ class Referee:
         return [self._judge(reply, item) for reply, item in zip(replies, items, strict=True)]
 
     def _judge(self, reply: RunReply, item: RunItem) -> InstanceResult:
+        claim = reply.run
         name = Path(item.path).name
-        result = InstanceResult(instance=name, seed=item.seed, objective=reply.objective,
-                                verified=reply.verified, feasible=reply.feasible, steps=reply.steps,
-                                seconds=reply.seconds, trace=tuple(reply.trace), score=reply.score)
-        if reply.instance != name or reply.seed != item.seed:
-            return self._refuse(result)
+        if claim.instance != name or claim.seed != item.seed:
+            return self._refuse(claim)
         if not self.outside:
-            return result
+            return claim
         if not reply.solution:  # no solution found: nothing to forge, it scores 0
-            ok = not reply.feasible
-            return InstanceResult(name, item.seed, None, reply.verified and ok, False, reply.steps,
-                                  reply.seconds, tuple(reply.trace), 0.0) if ok else self._refuse(result)
+            if claim.feasible:
+                return self._refuse(claim)
+            return dataclasses.replace(claim, objective=None, score=0.0)
         try:
             if reply.solution_dtype not in SOLUTION_DTYPES:
                 raise VerificationError(f"solution dtype {reply.solution_dtype!r}")
             solution = np.frombuffer(reply.solution, dtype=reply.solution_dtype)
             checked = self.adapter.check(Path(item.path), solution, item.reference)
         except (VerificationError, ValueError):
-            return self._refuse(result)
+            return self._refuse(claim)
         assert checked is not None
-        agrees = (checked.feasible == reply.feasible and checked.objective == reply.objective)
-        judged = InstanceResult(name, item.seed, checked.objective, reply.verified and agrees,
-                                checked.feasible, reply.steps, reply.seconds, tuple(reply.trace),
-                                checked.score if agrees else 0.0)
+        agrees = checked.feasible == claim.feasible and checked.objective == claim.objective
         if not agrees:
             self.refused += 1
-        return judged
+        return dataclasses.replace(claim, objective=checked.objective, feasible=checked.feasible,
+                                   verified=claim.verified and agrees,
+                                   score=checked.score if agrees else 0.0)
 
-    def _refuse(self, result: InstanceResult) -> InstanceResult:
+    def _refuse(self, claim: InstanceResult) -> InstanceResult:
         self.refused += 1
-        return InstanceResult(result.instance, result.seed, result.objective, False, result.feasible,
-                              result.steps, result.seconds, result.trace, 0.0)
+        return dataclasses.replace(claim, verified=False, score=0.0)
 
 
 _REFEREES: dict[str, Referee] = {}

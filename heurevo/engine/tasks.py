@@ -23,6 +23,7 @@ import numpy as np
 from heurevo.engine.isolation import instance_alarm
 from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import SlotError
+from heurevo.populations.records import InstanceResult
 from heurevo.solvers.compile import compile_slot
 from heurevo.solvers.problem import ProblemAdapter, get_problem
 
@@ -79,20 +80,13 @@ class SolveRequest(msgspec.Struct, forbid_unknown_fields=True):
 class RunReply(msgspec.Struct, forbid_unknown_fields=True):
     """What a child says of one run; the engine re-judges ``solution`` before it counts.
 
-    ``solution`` is the raw solution's bytes in ``solution_dtype`` (``uint8`` or ``int32``);
-    empty when the run found none. ``score`` is the child's own, used only for problems that
-    cannot be checked outside :meth:`~heurevo.solvers.problem.ProblemAdapter.run`.
+    ``run`` is the child's own verdict (its ``score`` is used only for problems that cannot be
+    checked outside :meth:`~heurevo.solvers.problem.ProblemAdapter.run`); ``solution`` is the
+    raw solution's bytes in ``solution_dtype`` (``uint8`` or ``int32``), empty when the run
+    found none.
     """
 
-    instance: str
-    seed: int
-    objective: float | None
-    verified: bool
-    feasible: bool
-    steps: int
-    seconds: float
-    trace: list[tuple[int, float, float]] = []
-    score: float = 0.0
+    run: InstanceResult
     solution: bytes = b""
     solution_dtype: str = ""
 
@@ -206,12 +200,11 @@ def run_instances(payload: RunRequest) -> list[RunReply]:
             res = ad.run(inst, functions, item.seed, item.budget_steps)
         score = ad.score(inst, res.objective, res.feasible, item.reference) if res.verified else 0.0
         solution = b"" if res.solution is None else np.ascontiguousarray(res.solution)
-        out.append(RunReply(
-            instance=Path(item.path).name, seed=item.seed, objective=res.objective,
-            verified=res.verified, feasible=res.feasible, steps=res.steps, seconds=res.seconds,
-            trace=list(res.trace), score=score,
-            solution=solution if isinstance(solution, bytes) else solution.tobytes(),
-            solution_dtype="" if isinstance(solution, bytes) else solution.dtype.name))
+        run = InstanceResult(instance=Path(item.path).name, seed=item.seed, objective=res.objective,
+                             verified=res.verified, feasible=res.feasible, steps=res.steps,
+                             seconds=res.seconds, trace=res.trace, score=score)
+        out.append(RunReply(run, solution if isinstance(solution, bytes) else solution.tobytes(),
+                            "" if isinstance(solution, bytes) else solution.dtype.name))
     return out
 
 
