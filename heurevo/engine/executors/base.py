@@ -77,7 +77,7 @@ class ExecutorConfig:
         if not 0 <= self.retries <= 10:
             raise ConfigError(f"must be in [0, 10], got {self.retries}", key="retries")
         if self.slurm.jobs and self.pbs.jobs:
-            raise ConfigError("give jobs for one batch system, not both", key="slurm")
+            raise ConfigError("slurm and pbs: give jobs for one batch system, not both")
         self.slurm.validate()
         self.pbs.validate()
 
