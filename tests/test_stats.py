@@ -69,3 +69,27 @@ def test_paired_on_keys_matches_keys_not_positions():
     assert t.p_value == pytest.approx(float(ref.pvalue))
     assert t.difference.mean == pytest.approx(sum(a[k] - b[k] for k in keys) / 5)
     assert paired_on_keys({"a": 1.0}, {"b": 1.0}) is None
+
+
+def test_tied_small_samples_match_scipys_exact_permutation_p_values() -> None:
+    """With tied ranks and n <= 13 the exact null is counted, not enumerated: same p as SciPy."""
+    import random
+
+    from scipy import stats
+
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(40):
+        n = rng.randint(2, 13)
+        a = [rng.choice([1.0, 1.01, 1.02, 0.99, 0.98]) for _ in range(n)]
+        b = [rng.choice([1.0, 1.01, 0.99]) for _ in range(n)]
+        diffs = [x - y for x, y in zip(a, b, strict=True) if abs(x - y) > 1e-12]
+        if not diffs:
+            continue
+        for alternative in ("greater", "less", "two-sided"):
+            ours = paired_test(a, b, alternative=alternative)
+            ref = stats.wilcoxon(diffs, zero_method="wilcox", alternative=alternative)
+            assert ours.p_value == pytest.approx(float(ref.pvalue), abs=1e-12)
+            assert ours.statistic == pytest.approx(float(ref.statistic))
+            checked += 1
+    assert checked > 60
