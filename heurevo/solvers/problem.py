@@ -11,6 +11,8 @@ entry-point group.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,25 @@ class RunOutput:
     trace: tuple[tuple[int, float, float], ...] = ()
     #: the raw solution (assignment, tour, ...), for :meth:`ProblemAdapter.check` in another process
     solution: Any = field(default=None, compare=False, repr=False)
+
+
+class FileCache:
+    """The last ``size`` instance files read by ``load``, by path: what ``check`` reads per run."""
+
+    def __init__(self, load: Callable[[Path], Any], size: int = 64):
+        self._load = load
+        self._size = size
+        self._files: OrderedDict[Path, Any] = OrderedDict()
+
+    def __call__(self, path: Path) -> Any:
+        """The loaded file at ``path`` (read once while it stays among the last ``size``)."""
+        path = Path(path)
+        if path not in self._files:
+            self._files[path] = self._load(path)
+            if len(self._files) > self._size:
+                self._files.popitem(last=False)
+        self._files.move_to_end(path)
+        return self._files[path]
 
 
 @dataclass(frozen=True)

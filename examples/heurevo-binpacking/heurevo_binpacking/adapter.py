@@ -12,7 +12,7 @@ import numpy as np
 
 from heurevo.errors import VerificationError
 from heurevo.solvers.compile import compile_slot
-from heurevo.solvers.problem import Checked, ProblemAdapter, RunOutput
+from heurevo.solvers.problem import Checked, FileCache, ProblemAdapter, RunOutput
 from heurevo.solvers.slots import Slot
 from heurevo_binpacking.instance import (
     WEIBULL_CAPACITY,
@@ -36,6 +36,9 @@ class BinPackingAdapter(ProblemAdapter):
     """Online bin packing; the objective is the number of bins (lower is better)."""
 
     name = "binpacking"
+
+    def __init__(self) -> None:
+        self._checked = FileCache(self.load)
 
     def slots(self) -> dict[str, Slot]:
         """The priority slot (with a GP hole)."""
@@ -69,7 +72,7 @@ class BinPackingAdapter(ProblemAdapter):
 
     def check(self, path: Path, solution: Any, reference: float | None) -> Checked:
         """Count the bins of ``solution`` (one bin index per item) from the file at ``path``."""
-        counted = bins_used(self.load(path), np.asarray(solution))
+        counted = bins_used(self._checked(path), np.asarray(solution))
         if counted is None:
             raise VerificationError(f"{path.name}: the assignment overfills a bin or misses an item")
         return Checked(float(counted), True, self.score(None, float(counted), True, reference))

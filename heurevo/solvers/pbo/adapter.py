@@ -8,7 +8,6 @@ independent verifier from the original formula, never taken from the kernel.
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from heurevo.solvers.pbo.search import default_functions, search
 from heurevo.solvers.pbo.slots import PBO_SLOTS, pbo_slots
 from heurevo.solvers.pbo.solve import formula_objective
 from heurevo.solvers.pbo.verify import evaluate
-from heurevo.solvers.problem import Checked, ProblemAdapter, RunOutput
+from heurevo.solvers.problem import Checked, FileCache, ProblemAdapter, RunOutput
 from heurevo.solvers.slots import Slot
 
 
@@ -33,7 +32,7 @@ class PBOAdapter(ProblemAdapter):
     name = "pbo"
 
     def __init__(self) -> None:
-        self._checked: OrderedDict[Path, PBOInstance] = OrderedDict()
+        self._checked = FileCache(self.load)
 
     def slots(self) -> dict[str, Slot]:
         """The seven StructPBO slots (five with GP expression holes)."""
@@ -66,16 +65,10 @@ class PBOAdapter(ProblemAdapter):
                          solution=np.asarray(res.best_values[: instance.n_orig], dtype=np.uint8))
 
     def check(self, path: Path, solution: Any, reference: float | None) -> Checked:
-        """Evaluate the 0/1 assignment under the formula read from ``path`` (cached, 64 files)."""
-        path = Path(path)
-        if path not in self._checked:
-            self._checked[path] = self.load(path)
-            if len(self._checked) > 64:
-                self._checked.popitem(last=False)
-        self._checked.move_to_end(path)
-        instance = self._checked[path]
+        """Evaluate the 0/1 assignment under the formula read from ``path`` (the last 64 cached)."""
+        instance = self._checked(path)
         values = np.asarray(solution)
-        if values.ndim != 1 or values.size != instance.n_orig or (values > 1).any():
+        if values.ndim != 1 or values.size != instance.n_orig or ((values != 0) & (values != 1)).any():
             raise VerificationError(f"{path.name}: a solution must be {instance.n_orig} values 0/1, "
                                     f"got shape {values.shape}")
         verdict = evaluate(instance.formula, values)

@@ -8,7 +8,6 @@ per instance. Lengths are recomputed by the independent verifier with TSPLIB rul
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import numpy as np
 
 from heurevo.instances.formats.tsplib import TsplibInstance, read_tsp
 from heurevo.instances.generators.tsp import tsplib_text, uniform_points
-from heurevo.solvers.problem import Checked, ProblemAdapter, RunOutput
+from heurevo.solvers.problem import Checked, FileCache, ProblemAdapter, RunOutput
 from heurevo.solvers.slots import Slot
 from heurevo.solvers.tsp import verify
 from heurevo.solvers.tsp.holes import HOLES
@@ -39,7 +38,7 @@ class TSPAdapter(ProblemAdapter):
     name = "tsp"
 
     def __init__(self) -> None:
-        self._checked: OrderedDict[Path, TsplibInstance] = OrderedDict()
+        self._checked = FileCache(read_tsp)
 
     def slots(self) -> dict[str, Slot]:
         """penalize_edges (with a GP hole), select_next_node, heuristics."""
@@ -62,14 +61,8 @@ class TSPAdapter(ProblemAdapter):
                          solution=np.asarray(res.tour, dtype=np.int32))
 
     def check(self, path: Path, solution: Any, reference: float | None) -> Checked:
-        """The tour's length under TSPLIB rules, from the file at ``path`` (cached, 64 files)."""
-        path = Path(path)
-        if path not in self._checked:
-            self._checked[path] = read_tsp(path)
-            if len(self._checked) > 64:
-                self._checked.popitem(last=False)
-        self._checked.move_to_end(path)
-        length = float(verify.tour_length(self._checked[path], np.asarray(solution)))
+        """The tour's length under TSPLIB rules, from the file at ``path`` (the last 64 cached)."""
+        length = float(verify.tour_length(self._checked(path), np.asarray(solution)))
         return Checked(length, True, self.score(None, length, True, reference))
 
     def score(self, instance: LoadedTsp, objective: float | None, feasible: bool,
