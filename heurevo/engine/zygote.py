@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Iterator
 
 from heurevo.engine.isolation import (
     ChildPolicy,
@@ -140,16 +141,22 @@ class Zygote:
         self._reap()
 
     def _reap(self) -> None:
-        _, status = os.waitpid(self.child, 0)
-        os.close(self.pidfd)
-        pid, self.child, self.pidfd = self.child, 0, -1
-        kill_orphans()
+        with _sigterm_deferred():  # the SIGTERM handler reaps too: not twice at once
+            _, status = os.waitpid(self.child, 0)
+            os.close(self.pidfd)
+            pid, self.child, self.pidfd = self.child, 0, -1
+            kill_orphans()
         shutil.rmtree(self.tmp, ignore_errors=True)
         with contextlib.suppress(OSError):  # the engine may be gone
             self.send(Control("exited", pid=pid, status=status))
 
     def shutdown(self) -> None:
-        """Kill the child and any orphan, remove the temp folder, exit."""
+        """Kill the child and any orphan, remove the temp folder, exit.
+
+        Reached from the loop (end of file, ``quit``) or from the SIGTERM handler (the engine
+        died); both come at once when the engine is killed, so SIGTERM is blocked first.
+        """
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         if self.child:
             self._kill_child()
         kill_orphans()
@@ -158,23 +165,47 @@ class Zygote:
         os._exit(0)
 
 
-def kill_orphans() -> None:
-    """SIGKILL and reap every process re-parented to this zygote (escapees of a dead child)."""
+@contextlib.contextmanager
+def _sigterm_deferred() -> Iterator[None]:
+    """Hold SIGTERM until the block ends (the handler then runs at once)."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _orphans() -> list[int]:
     me = str(os.getpid())
+    found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
-                ppid = fh.read().rsplit(")", 1)[1].split()[1]
+                fields = fh.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if ppid == me:
+        if fields[1] == me and fields[0] != "Z":
+            found.append(int(entry))
+    return found
+
+
+def kill_orphans() -> None:
+    """SIGKILL and reap every process re-parented to this zygote (escapees of a dead child).
+
+    Repeated until none is left, so an orphan that forks while it is being killed is caught too.
+    """
+    for _ in range(100):
+        orphans = _orphans()
+        for pid in orphans:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(int(entry), signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        if not orphans:
+            return
 
 
 def main(argv: list[str]) -> None:
