@@ -69,6 +69,7 @@ def test_sandboxed_solve_matches_the_trusted_one(instance: Path, tmp_path: Path)
     assert "--trust" in trusted.stderr and "unchecked" in trusted.stderr
     a, b = json.loads(boxed.stdout), json.loads(trusted.stdout)
     assert a["verified"] and a["objective"] == b["objective"] and a["solution"] == b["solution"]
+    assert a["extra"]["verified_by"] == "engine"  # the child's own check is not believed
     assert tour.is_file() and f"length {a['objective']}" in tour.read_text()  # written by the engine
 
 
@@ -112,3 +113,36 @@ def test_engine_command_limits_are_validated(tmp_path: Path, args: list[str], fr
     assert run_cli(argv) == 2
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1, err
+
+
+def _forged(outcome, **change):
+    import dataclasses
+
+    return dataclasses.replace(outcome, **change)
+
+
+@pytest.mark.parametrize("suffix", [".tsp", ".opb"])
+def test_a_forged_sandboxed_outcome_fails_independent_verification(suffix: str, tmp_path: Path) -> None:
+    """What a child reports is re-judged from the file: a better objective, or a solution that is
+    not one, is refused; the honest outcome is marked as verified by the engine."""
+    from heurevo.engine.checked_solve import _judged
+    from heurevo.errors import VerificationError
+    from heurevo.instances.formats.opb import write_pb
+    from heurevo.instances.generators.pbo import generate
+    from heurevo.solvers.problem import get_problem, problem_for_suffix
+    from heurevo.solvers.solve import SolveOptions, solve_file
+
+    path = tmp_path / f"inst{suffix}"
+    if suffix == ".tsp":
+        path.write_text(tsplib_text(uniform_points(25, 4), "u25"))
+    else:
+        write_pb(generate("knapsack", 20, seed=3), path)
+    honest = solve_file(path, SolveOptions(steps=200, seed=1))
+    adapter = get_problem(problem_for_suffix(suffix).name)
+    heur = tmp_path / "best.py"
+    assert _judged(adapter, path, honest, heur).extra["verified_by"] == "engine"
+    better = honest.objective - 1  # both minimise
+    with pytest.raises(VerificationError, match="failed independent verification"):
+        _judged(adapter, path, _forged(honest, objective=better), heur)
+    with pytest.raises(VerificationError):
+        _judged(adapter, path, _forged(honest, solution=honest.solution[:-1]), heur)

@@ -2,7 +2,8 @@
 
 The heuristics file gets the same static checks as a candidate, and the solve itself (compile,
 search, verification) runs in a :class:`~heurevo.engine.sandbox.SandboxPool` worker with real
-limits; the engine's process only reads the returned data and writes the solution file. With
+limits; the engine's process only reads the returned data, re-judges the solution from the
+instance file (:meth:`~heurevo.solvers.problem.ProblemAdapter.check_solved`) and writes it. With
 ``trust=True`` (``--trust``) both are skipped and the file runs in this process.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 from heurevo import limits
 from heurevo.engine.tasks import SolveRequest, WarmRequest
-from heurevo.errors import SlotError, SolverError
+from heurevo.errors import SlotError, SolverError, VerificationError
 from heurevo.solvers.compile import load_heuristics_file
 from heurevo.solvers.problem import get_problem, problem_for_suffix
 from heurevo.solvers.slots import Slot
@@ -97,10 +98,22 @@ def solve_checked(path: str | Path, options: SolveOptions, *, trust: bool = Fals
         reason = out.error.strip().splitlines()[-1] if out.error.strip() else "no reason given"
         raise SolverError(clip_text(f"{options.heuristics}: the sandboxed solve ended "
                                     f"{out.status.value}: {reason}", 2000))
-    outcome = _outcome(out.value)
+    outcome = _judged(get_problem(problem.name), p, _outcome(out.value), options.heuristics)
     if options.tour_out is not None:
         write_solution(options.tour_out, outcome)
     return outcome
+
+
+def _judged(adapter: Any, path: Path, outcome: SolveOutcome, heuristics: Path) -> SolveOutcome:
+    """The child's outcome, its solution re-judged here from the instance file (the child ran the
+    heuristics, so its own "verified" is not believed); ``extra["verified_by"]`` says who judged."""
+    judged = (adapter.check_solved(path, list(outcome.solution), outcome.objective)
+              if outcome.verified and outcome.solution else None)
+    if judged is False:
+        raise VerificationError(f"{heuristics}: the sandboxed solve's {outcome.problem} solution "
+                                f"with objective {outcome.objective} failed independent verification")
+    by = "engine" if judged else "sandboxed child" if outcome.verified else "nobody"
+    return dataclasses.replace(outcome, extra={**outcome.extra, "verified_by": by})
 
 
 def _limit(check: Any, key: str, value: Any) -> None:

@@ -126,6 +126,14 @@ class ProblemAdapter(ABC):
         """
         return None
 
+    def check_solved(self, path: Path, solution: list[int], objective: float | None) -> bool | None:
+        """Whether a ``solve``'s printed solution (``SolveOutcome.solution``) is feasible with
+        ``objective``, judged from the file at ``path`` by the engine (a sandboxed solve's child
+        is not believed). Raise :class:`~heurevo.errors.VerificationError` for one that is not
+        a solution. ``None`` (the default): only the child verified it.
+        """
+        return None
+
 
 PROBLEMS: Registry[ProblemInfo] = Registry("problem", group="heurevo.problems")
 

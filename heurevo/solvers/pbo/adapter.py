@@ -77,6 +77,16 @@ class PBOAdapter(ProblemAdapter):
         return Checked(objective, verdict.feasible,
                        self.score(instance, objective, verdict.feasible, reference))
 
+    def check_solved(self, path: Path, solution: list[int], objective: float | None) -> bool:
+        """The literals (``i`` true, ``-i`` false, one per variable in order) under the formula."""
+        instance = self._checked(path)
+        lits = np.asarray(solution, dtype=np.int64)
+        if lits.shape != (instance.n_orig,) or (np.abs(lits) != np.arange(1, instance.n_orig + 1)).any():
+            raise VerificationError(f"{path.name}: a solution lists the {instance.n_orig} variables "
+                                    f"in order, got {lits.size} literals")
+        verdict = evaluate(instance.formula, (lits > 0).astype(np.uint8))
+        return verdict.feasible and verdict.objective == objective
+
     def score(self, instance: PBOInstance, objective: float | None, feasible: bool,
               reference: float | None) -> float:
         """AutoPBO's (best + 1) / (found + 1) on the shifted, non-negative objective; 0 if infeasible.

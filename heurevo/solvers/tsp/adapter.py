@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from heurevo.errors import VerificationError
 from heurevo.instances.formats.tsplib import TsplibInstance, read_tsp
 from heurevo.instances.generators.tsp import tsplib_text, uniform_points
 from heurevo.solvers.problem import Checked, FileCache, ProblemAdapter, RunOutput
@@ -64,6 +65,17 @@ class TSPAdapter(ProblemAdapter):
         """The tour's length under TSPLIB rules, from the file at ``path`` (the last 64 cached)."""
         length = float(verify.tour_length(self._checked(path), np.asarray(solution)))
         return Checked(length, True, self.score(None, length, True, reference))
+
+    def check_solved(self, path: Path, solution: list[int], objective: float | None) -> bool:
+        """The tour as TSPLIB node ids, its length recomputed under TSPLIB rules."""
+        inst = self._checked(path)
+        index = {int(node): i for i, node in enumerate(inst.node_ids)}
+        try:
+            tour = [index[int(node)] for node in solution]
+        except KeyError as exc:
+            raise VerificationError(f"{path.name}: the tour visits node {exc.args[0]}, not in the "
+                                    "instance") from None
+        return objective is not None and float(verify.tour_length(inst, tour)) == float(objective)
 
     def score(self, instance: LoadedTsp, objective: float | None, feasible: bool,
               reference: float | None) -> float:
