@@ -244,7 +244,7 @@ def runs_command(
 
 def ablate_command(
     config_file: Annotated[Path, typer.Argument(help="Base run config TOML.")],
-    component: Annotated[list[str], typer.Option("--component", help="Component to switch off, or a knob to sweep with optional values (minibatch=1,2,8); repeat (see --list).")] = [],  # noqa: B006
+    component: Annotated[list[str], typer.Option("--component", "--knob", help="Component to switch off, or a knob to sweep with optional values (minibatch=1,2,8, start=default,empty,random); repeat (see --list).")] = [],  # noqa: B006
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Evolutions per variant (seeds from the config's).")] = 5,
     suite: Annotated[str | None, typer.Option("--suite", help="Where the variants' bests are compared (default: the problem's held-out suite).")] = None,
     steps: Annotated[int, typer.Option("--steps", min=0, help="Step budget of the comparison (0: the runs' budget).")] = 0,
