@@ -3,7 +3,7 @@
 Empty and random starts replace every evolved slot's expression hole (constant 0.0, a random GP
 tree seeded by the run seed); the result passes the slot's static checks, compiles in Numba and
 passes its quick checks. The run loop seeds its population with the start only; the default is
-evaluated beside it (never a member) and the guard compares the reported best with the default:
+evaluated first, beside it (never a member) and the guard compares the reported best with the default:
 a scripted evaluator in-process, then a tiny real run (sandboxed workers, SQLite).
 """
 
@@ -148,7 +148,7 @@ def test_the_population_starts_from_the_start_and_the_guard_compares_with_the_de
     table = {DEFAULT: (1.0, [1.0] * 6), EMPTY: (0.5, [0.5] * 6), BETTER: (1.1, val)}
     summary, proposer, evaluator, default = _run(store, table)
     assert proposer.parents == [(EMPTY,)]  # the first offspring's parent is the start, not the default
-    assert evaluator.log[:3] == [(EMPTY, "train"), (DEFAULT, "train"), (BETTER, "train")]
+    assert evaluator.log[:3] == [(DEFAULT, "train"), (EMPTY, "train"), (BETTER, "train")]
     assert {m.candidate.sources["score"] for m in summary.population} == {EMPTY, BETTER}
     event = store.events("validated")[-1].data
     assert event["default"] == default.id and event["accepted"] is better
@@ -160,7 +160,7 @@ def test_the_population_starts_from_the_start_and_the_guard_compares_with_the_de
 
 
 @pytest.mark.slow
-def test_a_real_run_from_the_empty_heuristic_evaluates_it_first_and_keeps_the_default(tmp_path) -> None:
+def test_a_real_run_from_the_empty_heuristic_seeds_its_population_and_keeps_the_default(tmp_path) -> None:
     from heurevo.engine.session import execute, prepare_run
 
     os.environ["HEUREVO_CACHE"] = str(tmp_path / "cache")
@@ -177,13 +177,24 @@ def test_a_real_run_from_the_empty_heuristic_evaluates_it_first_and_keeps_the_de
     store = run.store.__class__(tmp_path / "run" / "run.sqlite", create=False)
     try:
         train = [r for key, r in store.evaluations() if "/train/" in key]
-        first = store.candidate(train[0].candidate_id)
+        assert train[0].candidate_id == run.evaluator.default_candidate.id  # the reference
+        first = store.candidate(train[1].candidate_id)
         assert first is not None and first.operator == "empty" and first.generation == 0
         assert "return 0.0" in first.sources["calculate_score"]
-        assert train[1].candidate_id == run.evaluator.default_candidate.id
         assert [m.candidate.id for m in summary.population] == [first.id]
-        assert store.events("validated")[-1].data["default"] == train[1].candidate_id
+        assert store.events("validated")[-1].data["default"] == train[0].candidate_id
         # the empty heuristic cannot beat the default: the reported best is the default
         assert best_candidate(store)[0].id == run.evaluator.default_candidate.id
     finally:
         store.close()
+
+
+def test_a_budget_of_one_evaluation_spends_it_on_the_default_so_the_default_is_reported(store) -> None:
+    ctl = Controller(ControllerConfig(population_size=4, offspring_per_generation=1), "pbo",
+                     ("score",), {"score": DEFAULT}, 1, Once.operators)
+    evaluator = Scripted({DEFAULT: (1.0, [1.0] * 6), EMPTY: (0.5, [0.5] * 6)})
+    loop = RunLoop(ctl, Once(BETTER), evaluator, store, Budgets(evaluations=1))
+    default = Candidate.new("pbo", {"score": DEFAULT}, operator="default")
+    summary = loop.run([Candidate.new("pbo", {"score": EMPTY}, operator="empty")], default=default)
+    assert evaluator.log == [(DEFAULT, "train"), (DEFAULT, "validation")] and summary.population == ()
+    assert best_candidate(store)[0].id == default.id

@@ -265,9 +265,13 @@ class RunLoop:
     def seed_population(self, initial: list[Candidate], default: Candidate | None = None) -> None:
         """Evaluate the initial candidates (the defaults, say) and tell the controller.
 
-        A ``default`` not among them (another starting artifact) is evaluated on train too, as
-        the guard's and the reports' reference, but never joins the population."""
+        A ``default`` not among them (another starting artifact) is evaluated on train first,
+        as the guard's and the reports' reference, but never joins the population."""
         self._reserved = self.stats.evaluations
+        if default is not None and default.id not in {c.id for c in initial} and self._reserve():
+            result, reused = self._evaluate(default, None)
+            self._seen.add(default.id)
+            self._count(result, reused)
         for cand in initial:
             if not self._reserve():
                 break
@@ -275,10 +279,6 @@ class RunLoop:
             self._seen.add(cand.id)
             self._count(result, reused)
             self._tell(Member(cand, result))
-        if default is not None and default.id not in self._seen and self._reserve():
-            result, reused = self._evaluate(default, None)
-            self._seen.add(default.id)
-            self._count(result, reused)
         self.controller.end_generation()
         self._sync_best()
 

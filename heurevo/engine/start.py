@@ -11,7 +11,7 @@ run config; a registry, :data:`STARTS`).
   ablation compares like with like, and no model is asked for a "random" heuristic.
 
 Whatever the start, the guard compares the reported best with the default heuristic: the run
-loop evaluates the default on train (one evaluation of the budget, never a member of the
+loop evaluates the default on train first (one evaluation of the budget, never a member of the
 population) and on validation. ``empty`` and ``random`` need an expression hole
 (``slot.extra["gp_hole"]``) in every evolved slot; a slot without one is refused by name.
 """
