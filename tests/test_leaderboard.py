@@ -87,7 +87,7 @@ def test_failed_runs_score_zero_and_are_counted(tmp_path) -> None:
 def test_cache_round_trip_skips_timeouts(tmp_path) -> None:
     cache = ResultCache(tmp_path / "c.sqlite")
     k1 = CacheKey("e", "i", 1, "steps=100", "s")
-    traced = RunResult("ok", 3.0, True, True, 100, 0.5, "", ((0.1, 5.0), (0.3, 3.0)))
+    traced = RunResult("ok", 3.0, True, True, 100, 0.5, "", ((0.1, 5.0), (0.3, 3.0)), ((20, 5.0), (70, 3.0)))
     cache.put(k1, traced)
     cache.put(CacheKey("e", "i", 2, "steps=100", "s"), RunResult("timeout", None, False, False, 0, 9.0))
     assert cache.get(k1) == traced and len(cache) == 1
@@ -96,6 +96,10 @@ def test_cache_round_trip_skips_timeouts(tmp_path) -> None:
     cache.close()
     again = ResultCache(tmp_path / "c.sqlite")
     assert again.get(k1) == traced
+    old = CacheKey("e", "i", 3, "steps=100", "s")  # a row written before step traces were kept
+    again._db.execute("INSERT INTO runs VALUES (?,?,?,?,?,'ok',3.0,1,1,100,0.5,'','[[0.1, 3.0]]',0)",
+                      (old.entry, old.instance, old.seed, old.budget, old.solver))
+    assert again.get(old) == RunResult("ok", 3.0, True, True, 100, 0.5, "", ((0.1, 3.0),))
     again.close()
 
 

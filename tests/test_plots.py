@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import math
 
 import pytest
 
 from heurevo.benchmarks.plots import (
     GAP_CAP,
+    anytime_axis,
     anytime_curves,
     anytime_figure,
     convergence,
@@ -75,6 +77,16 @@ def test_anytime_curves_match_a_hand_computed_example(tmp_path) -> None:
     assert curves["b"].high == pytest.approx((GAP_CAP, GAP_CAP / 2, GAP_CAP / 2))
     png = base64.b64decode(data_uri(anytime_figure(board)).split(",", 1)[1])
     assert png[:4] == b"\x89PNG"
+    assert anytime_axis(board) == "seconds"  # no step traces: wall time
+    # Under a step budget the runs also keep (steps, objective): the curve against steps.
+    stepped = tuple(dataclasses.replace(r, result=dataclasses.replace(
+        r.result, step_trace=tuple((int(t * 1000), v) for t, v in r.result.trace))) for r in runs)
+    board = summarise(spec, stepped, scorer=lambda inst, obj, ref: ref / obj)  # type: ignore[arg-type]
+    assert anytime_axis(board) == "steps"
+    assert base64.b64decode(data_uri(anytime_figure(board)).split(",", 1)[1])[:4] == b"\x89PNG"
+    assert anytime_curves(board, [50, 300, 2000], "steps") == curves
+    assert anytime_axis(summarise(dataclasses.replace(spec, time_s=1.0), stepped,
+                                  scorer=lambda inst, obj, ref: ref / obj)) == "seconds"  # type: ignore[arg-type]
 
 
 def _evaluate(store, cand: Candidate, split: str, fitness: float | None, steps: int) -> None:

@@ -436,6 +436,7 @@ def board_json(board: Leaderboard, per_instance: bool = False) -> dict[str, Any]
         out["runs"] = [{"entry": r.entry, "instance": r.instance, "seed": r.seed,
                         "status": r.result.status, "objective": r.result.objective,
                         "verified": r.result.verified, "seconds": r.result.seconds,
-                        "cached": r.cached, "trace": [list(p) for p in r.result.trace]}
+                        "cached": r.cached, "trace": [list(p) for p in r.result.trace],
+                        "step_trace": [list(p) for p in r.result.step_trace]}
                        for r in board.runs]
     return out

@@ -2,9 +2,10 @@
 
 - Dolan–Moré performance profiles of a leaderboard: for each entry, the fraction of instances on
   which its cost is within a factor ``tau`` of the best entry's (:func:`performance_profile`).
-- Anytime curves of a leaderboard: each entry's median gap to the best known value against wall
-  time with its interquartile band over instances and seeds, from the improvements every run
-  recorded (:func:`anytime_curves`).
+- Anytime curves of a leaderboard: each entry's median gap to the best known value against
+  solver steps (a step-budget board: reproducible) or wall time (time budgets, reference
+  solvers), with its interquartile band over instances and seeds, from the improvements every
+  run recorded (:func:`anytime_curves`).
 - Convergence of a run: best train fitness and validation fitness against evaluations, against
   solver steps, and against LLM tokens when the run called a model.
 - The population map: every evaluated candidate by generation and train fitness, coloured by
@@ -21,7 +22,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from heurevo.benchmarks.leaderboard import Leaderboard
+    from heurevo.benchmarks.result_cache import RunResult
+
+#: What an anytime curve is drawn against.
+AnytimeAxis = Literal["seconds", "steps"]
 
 
 def performance_profile(costs: Mapping[str, Sequence[float]], taus: Sequence[float]) -> dict[str, list[float]]:
@@ -131,7 +136,8 @@ GAP_CAP = 100.0
 
 
 def gap_at(trace: Sequence[tuple[float, float]], t: float, best: float) -> float:
-    """The gap (percent, capped at :data:`GAP_CAP`) of a trace's best objective by time ``t``."""
+    """The gap (percent, capped at :data:`GAP_CAP`) of a trace's best objective by ``t`` (seconds or
+    solver steps, as the trace's first field)."""
     from heurevo.benchmarks.leaderboard import gap_percent
 
     found = [v for secs, v in trace if secs <= t]
@@ -147,8 +153,23 @@ class AnytimeCurve:
     high: tuple[float, ...]  # 75th percentile
 
 
-def anytime_curves(board: Leaderboard, times: Sequence[float]) -> dict[str, AnytimeCurve]:
-    """Per entry, the median and quartiles (linear interpolation) of its runs' gaps at each time.
+def _trace(result: RunResult, axis: AnytimeAxis) -> Sequence[tuple[float, float]]:
+    return result.trace if axis == "seconds" else result.step_trace
+
+
+def anytime_axis(board: Leaderboard) -> AnytimeAxis:
+    """Solver steps for a step-budget board whose runs all kept step traces (reproducible), else
+    wall seconds (time budgets, reference solvers)."""
+    steps = board.spec.time_s is None and all(e.reference is None for e in board.spec.entries)
+    if steps and all(r.result.step_trace for r in board.runs if r.result.solved):
+        return "steps"
+    return "seconds"
+
+
+def anytime_curves(board: Leaderboard, times: Sequence[float],
+                   axis: AnytimeAxis = "seconds") -> dict[str, AnytimeCurve]:
+    """Per entry, the median and quartiles (linear interpolation) of its runs' gaps at each time
+    (wall seconds, or solver steps with ``axis="steps"``).
 
     The gap is to each instance's best known value (the reference, or the best any entry found);
     a run with no verified solution counts :data:`GAP_CAP` throughout.
@@ -160,8 +181,8 @@ def anytime_curves(board: Leaderboard, times: Sequence[float]) -> dict[str, Anyt
     out: dict[str, AnytimeCurve] = {}
     for e in board.spec.entries:
         runs = [r for r in board.runs if r.entry == e.label]
-        traces = [(r.result.trace if r.result.solved and r.instance in best else (), best.get(r.instance, 0.0))
-                  for r in runs]
+        traces = [(_trace(r.result, axis) if r.result.solved and r.instance in best else (),
+                   best.get(r.instance, 0.0)) for r in runs]
         gaps = np.array([[gap_at(tr, t, b) for t in times] for tr, b in traces] or [[GAP_CAP] * len(times)])
         low, median, high = (tuple(float(v) for v in q) for q in np.percentile(gaps, [25, 50, 75], axis=0))
         out[e.label] = AnytimeCurve(median, low, high)
@@ -169,14 +190,17 @@ def anytime_curves(board: Leaderboard, times: Sequence[float]) -> dict[str, Anyt
 
 
 def anytime_figure(board: Leaderboard, points: int = 120) -> Figure:
-    """Median gap to the best known value against wall time, one line per entry with its
-    interquartile band over instances and seeds (log time)."""
-    secs = [p[0] for r in board.runs for p in r.result.trace if p[0] > 0]
-    secs += [r.result.seconds for r in board.runs if r.result.seconds > 0]
-    lo, hi = (min(secs), max(secs)) if secs else (1e-3, 1.0)
-    lo, hi = max(lo, 1e-4), max(hi, lo * 10)
+    """Median gap to the best known value against solver steps (step budgets) or wall time, one
+    line per entry with its interquartile band over instances and seeds (log axis)."""
+    axis = anytime_axis(board)
+    xs = [p[0] for r in board.runs for p in _trace(r.result, axis) if p[0] > 0]
+    xs += [float(r.result.steps if axis == "steps" else r.result.seconds) for r in board.runs]
+    xs = [x for x in xs if x > 0]
+    floor = 1.0 if axis == "steps" else 1e-4
+    lo, hi = (min(xs), max(xs)) if xs else (floor * 10, floor * 1e4)
+    lo, hi = max(lo, floor), max(hi, lo * 10)
     times = [lo * (hi / lo) ** (k / (points - 1)) for k in range(points)]
-    curves = anytime_curves(board, times)
+    curves = anytime_curves(board, times, axis)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for label, curve in curves.items():
@@ -184,7 +208,8 @@ def anytime_figure(board: Leaderboard, points: int = 120) -> Figure:
         ax.fill_between(times, curve.low, curve.high, step="post", color=line.get_color(), alpha=0.18,
                         linewidth=0)
     ax.set_xscale("log")
-    ax.set_xlabel("wall time per run (s; depends on the machine and its load)")
+    ax.set_xlabel("solver steps per run" if axis == "steps" else
+                  "wall time per run (s; depends on the machine and its load)")
     ax.set_ylabel(f"gap to best known (%, cap {GAP_CAP:g})")
     ax.set_title(f"anytime: {board.spec.suite} (median, band: quartiles over instances × seeds)",
                  fontsize=9)
