@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -223,3 +225,7 @@ def test_a_time_board_runs_and_caches_apart_from_a_step_board(tmp_path, monkeypa
     assert board("--time", "0.3")["evaluated"] == 0 and board("--steps", "20")["evaluated"] == 0
     caption = runner.invoke(app, [*base[:-3], "--format", "text", "--time", "0.3"]).stdout
     assert "0.3 s" in caption and "not reproducible elsewhere" in caption
+    page = runner.invoke(app, [*base[:-3], "--format", "html", "--time", "0.3"]).stdout
+    images = dict(re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)"', page))
+    assert set(images) == {"performance profile", "anytime curves"}
+    assert base64.b64decode(images["anytime curves"])[:4] == b"\x89PNG"
