@@ -95,6 +95,10 @@ def test_a_tiny_real_ablation_evolves_each_variant_and_tests_it_against_full(tmp
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["evaluated"] == 0  # finished runs and cached board reused
     assert "evolving" in again.stderr
+    page = subprocess.run([*args[:-3], "html", *args[-2:]], capture_output=True, text=True,
+                          timeout=600, env=env)
+    assert page.returncode == 0, page.stderr
+    assert "<table" in page.stdout and page.stdout.count('src="data:image/png;base64,iVBOR') == 2
 
 
 def test_the_start_knob_sweeps_the_starting_artifact(tmp_path) -> None:
