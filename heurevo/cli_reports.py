@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from rich.progress import (
 )
 
 from heurevo.benchmarks.tables import TableData, print_table, to_csv, to_html, to_markdown, to_text
+
+if TYPE_CHECKING:
+    from heurevo.benchmarks.leaderboard import Leaderboard
 
 console = Console()
 err_console = Console(stderr=True)
@@ -118,7 +121,7 @@ def leaderboard_command(
             board = run_board(spec, store, Path(work), tick)
     finally:
         store.close()
-    from heurevo.benchmarks.plots import anytime_figure, data_uri, profile_figure, save
+    from heurevo.benchmarks.plots import anytime_figure, profile_figure, save
 
     for path, figure, what in ((plot, profile_figure, "performance profile"),
                                (anytime, anytime_figure, "anytime curves")):
@@ -131,11 +134,18 @@ def leaderboard_command(
     tables = [board_table(board)] + ([per_instance_table(board)] if per_instance else [])
     emit(tables, fmt)
     if fmt == "html":
-        console.file.write("".join(f'\n<img alt="{what}" src="{data_uri(figure(board))}">'
-                                   for figure, what in ((profile_figure, "performance profile"),
-                                                        (anytime_figure, "anytime curves"))) + "\n")
+        emit_board_images(board)
     err_console.print(f"{board.evaluated} runs evaluated, {len(board.runs) - board.evaluated} "
                       "from the cache", highlight=False)
+
+
+def emit_board_images(board: Leaderboard) -> None:
+    """A board's performance profile and anytime curves as inline images (after an HTML table)."""
+    from heurevo.benchmarks.plots import anytime_figure, data_uri, profile_figure
+
+    console.file.write("".join(f'\n<img alt="{what}" src="{data_uri(figure(board))}">'
+                               for figure, what in ((profile_figure, "performance profile"),
+                                                    (anytime_figure, "anytime curves"))) + "\n")
 
 
 def suites_command(
@@ -244,7 +254,7 @@ def runs_command(
 
 def ablate_command(
     config_file: Annotated[Path, typer.Argument(help="Base run config TOML.")],
-    component: Annotated[list[str], typer.Option("--component", help="Component to switch off, or a knob to sweep with optional values (minibatch=1,2,8); repeat (see --list).")] = [],  # noqa: B006
+    component: Annotated[list[str], typer.Option("--component", "--knob", help="Component to switch off, or a knob to sweep with optional values (minibatch=1,2,8, start=default,empty,random); repeat (see --list).")] = [],  # noqa: B006
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Evolutions per variant (seeds from the config's).")] = 5,
     suite: Annotated[str | None, typer.Option("--suite", help="Where the variants' bests are compared (default: the problem's held-out suite).")] = None,
     steps: Annotated[int, typer.Option("--steps", min=0, help="Step budget of the comparison (0: the runs' budget).")] = 0,
@@ -282,8 +292,10 @@ def ablate_command(
         store.close()
     if fmt == "json":
         print(json.dumps(board_json(board), indent=1))
-    else:
-        emit([board_table(board)], fmt)
+        return
+    emit([board_table(board)], fmt)
+    if fmt == "html":
+        emit_board_images(board)
 
 
 def register(app: typer.Typer) -> None:

@@ -95,3 +95,33 @@ def test_a_tiny_real_ablation_evolves_each_variant_and_tests_it_against_full(tmp
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["evaluated"] == 0  # finished runs and cached board reused
     assert "evolving" in again.stderr
+    page = subprocess.run([*args[:-3], "html", *args[-2:]], capture_output=True, text=True,
+                          timeout=600, env=env)
+    assert page.returncode == 0, page.stderr
+    assert "<table" in page.stdout and page.stdout.count('src="data:image/png;base64,iVBOR') == 2
+
+
+def test_the_start_knob_sweeps_the_starting_artifact(tmp_path) -> None:
+    import dataclasses
+
+    got = dict(variants(AblationSpec(_config(), ("start=default,empty,random",), 2, tmp_path, "pbo-tiny")))
+    assert list(got) == ["full", "start=empty", "start=random"]  # default is the config's: full
+    assert got["full"].start == "default"
+    assert got["start=empty"].start == "empty" and got["start=random"].start == "random"
+    assert dataclasses.replace(got["start=random"], start="default") == got["full"]  # nothing else moves
+    from_empty = dataclasses.replace(_config(), start="empty")
+    assert list(dict(variants(AblationSpec(from_empty, ("start",), 1, tmp_path, "pbo-tiny")))) == \
+        ["full", "start=default", "start=random"]
+    with pytest.raises(ConfigError, match="start=blank: unknown start"):
+        variants(AblationSpec(_config(), ("start=blank",), 1, tmp_path, "pbo-tiny"))
+
+
+def test_ablate_takes_knobs_by_their_name_too(tmp_path, capsys) -> None:
+    from heurevo.cli import run_cli
+
+    cfg = tmp_path / "base.toml"
+    dump_toml(_config(), cfg)
+    assert run_cli(["ablate", str(cfg), "--knob", "start=nonsense"]) == 2
+    assert "start=nonsense: unknown start" in capsys.readouterr().err
+    assert run_cli(["ablate", str(cfg), "--list"]) == 0
+    assert "start=default,empty,random" in capsys.readouterr().out

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +89,7 @@ def test_failed_runs_score_zero_and_are_counted(tmp_path) -> None:
 def test_cache_round_trip_skips_timeouts(tmp_path) -> None:
     cache = ResultCache(tmp_path / "c.sqlite")
     k1 = CacheKey("e", "i", 1, "steps=100", "s")
-    traced = RunResult("ok", 3.0, True, True, 100, 0.5, "", ((0.1, 5.0), (0.3, 3.0)))
+    traced = RunResult("ok", 3.0, True, True, 100, 0.5, "", ((0.1, 5.0), (0.3, 3.0)), ((20, 5.0), (70, 3.0)))
     cache.put(k1, traced)
     cache.put(CacheKey("e", "i", 2, "steps=100", "s"), RunResult("timeout", None, False, False, 0, 9.0))
     assert cache.get(k1) == traced and len(cache) == 1
@@ -96,6 +98,10 @@ def test_cache_round_trip_skips_timeouts(tmp_path) -> None:
     cache.close()
     again = ResultCache(tmp_path / "c.sqlite")
     assert again.get(k1) == traced
+    old = CacheKey("e", "i", 3, "steps=100", "s")  # a row written before step traces were kept
+    again._db.execute("INSERT INTO runs VALUES (?,?,?,?,?,'ok',3.0,1,1,100,0.5,'','[[0.1, 3.0]]',0)",
+                      (old.entry, old.instance, old.seed, old.budget, old.solver))
+    assert again.get(old) == RunResult("ok", 3.0, True, True, 100, 0.5, "", ((0.1, 3.0),))
     again.close()
 
 
@@ -192,3 +198,34 @@ def test_hostile_entries_are_recorded_as_failures_and_the_board_still_finishes(t
     for bad in ("out_of_bounds_write", "import_os"):
         assert entries[bad]["solved"] == 0 and entries[bad]["avg_score"] == 0.0
         assert entries[bad]["p_value"] is not None
+
+
+@pytest.mark.slow  # two sandboxed boards and their cached reruns: ~10 s on a loaded machine
+def test_a_time_board_runs_and_caches_apart_from_a_step_board(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HEUREVO_CONFIG_DIR", str(tmp_path / "cfg"))
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "u15.tsp").write_text(tsplib_text(uniform_points(15, 3), "u15"))
+    runner = CliRunner()
+    base = ["leaderboard", "--suite", str(suite), "--seeds", "1", "--workers", "1", "--entry", "default",
+            "--cache", str(tmp_path / "c.sqlite"), "--format", "json", "--per-instance"]
+
+    def board(*budget: str) -> dict:
+        res = runner.invoke(app, [*base, *budget])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+    steps = board("--steps", "20")
+    assert steps["budget_kind"] == "steps" and steps["time_s"] is None and steps["evaluated"] == 1
+    timed = board("--time", "0.3")
+    assert timed["budget_kind"] == "time" and timed["time_s"] == 0.3
+    assert timed["evaluated"] == 1  # the step board's result is not reused for a time budget
+    (run,) = timed["runs"]
+    assert run["verified"] and run["status"] == "ok" and run["trace"][-1][1] == run["objective"]
+    assert board("--time", "0.3")["evaluated"] == 0 and board("--steps", "20")["evaluated"] == 0
+    caption = runner.invoke(app, [*base[:-3], "--format", "text", "--time", "0.3"]).stdout
+    assert "0.3 s" in caption and "not reproducible elsewhere" in caption
+    page = runner.invoke(app, [*base[:-3], "--format", "html", "--time", "0.3"]).stdout
+    images = dict(re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([^"]+)"', page))
+    assert set(images) == {"performance profile", "anytime curves"}
+    assert base64.b64decode(images["anytime curves"])[:4] == b"\x89PNG"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import math
 
 import pytest
 
 from heurevo.benchmarks.plots import (
     GAP_CAP,
+    anytime_axis,
     anytime_curves,
     anytime_figure,
     convergence,
@@ -50,9 +52,9 @@ def test_anytime_curves_match_a_hand_computed_example(tmp_path) -> None:
     from heurevo.benchmarks.result_cache import RunResult
     from heurevo.suites.catalog import SplitInstance
 
-    insts = (SplitInstance("p", str(tmp_path / "p.tsp")), SplitInstance("q", str(tmp_path / "q.tsp")))
+    insts = tuple(SplitInstance(n, str(tmp_path / f"{n}.tsp")) for n in "pqr")
     spec = BoardSpec("t", "tsp", insts, (Entry("a", ()), Entry("b", ())), seeds=1, budget_steps=10,
-                     references={"p": 100.0, "q": 50.0})
+                     references={"p": 100.0, "q": 50.0, "r": 10.0})
 
     def run(entry: str, inst: str, trace: tuple, solved: bool = True) -> BoardRun:
         obj = trace[-1][1] if solved else None
@@ -60,14 +62,31 @@ def test_anytime_curves_match_a_hand_computed_example(tmp_path) -> None:
                                                   10, 2.0, "", trace if solved else ()), False)
 
     runs = (run("a", "p", ((0.1, 150.0), (1.0, 110.0))), run("a", "q", ((0.5, 60.0),)),
-            run("b", "p", ((0.2, 100.0),)), run("b", "q", (), solved=False))
+            run("a", "r", ((0.2, 12.0),)),
+            run("b", "p", ((0.2, 100.0),)), run("b", "q", (), solved=False), run("b", "r", ((0.05, 10.0),)))
     board = summarise(spec, runs, scorer=lambda inst, obj, ref: ref / obj)  # type: ignore[arg-type]
     curves = anytime_curves(board, [0.05, 0.3, 2.0])
-    # a: p 150→110 (gaps 50%, 10%), q 60 (20%) from 0.5 s; b: p 100 (0%) from 0.2 s, q never solved
-    assert curves["a"] == pytest.approx([GAP_CAP, (50 + GAP_CAP) / 2, (10 + 20) / 2])
-    assert curves["b"] == pytest.approx([GAP_CAP, (0 + GAP_CAP) / 2, (0 + GAP_CAP) / 2])
+    # a's gaps (p, q, r): 0.05 s: cap, cap, cap; 0.3 s: 50, cap, 20; 2 s: 10, 20, 20.
+    # Quartiles of three sorted values x0 <= x1 <= x2 (linear): (x0 + x1) / 2, x1, (x1 + x2) / 2.
+    assert curves["a"].median == pytest.approx((GAP_CAP, 50, 20))
+    assert curves["a"].low == pytest.approx((GAP_CAP, 35, 15))
+    assert curves["a"].high == pytest.approx((GAP_CAP, (50 + GAP_CAP) / 2, 20))
+    # b's gaps: 0.05 s: cap, cap (never solved), 0 (r solved at 0.05 s); then 0, cap, 0.
+    assert curves["b"].median == pytest.approx((GAP_CAP, 0, 0))
+    assert curves["b"].low == pytest.approx((GAP_CAP / 2, 0, 0))
+    assert curves["b"].high == pytest.approx((GAP_CAP, GAP_CAP / 2, GAP_CAP / 2))
     png = base64.b64decode(data_uri(anytime_figure(board)).split(",", 1)[1])
     assert png[:4] == b"\x89PNG"
+    assert anytime_axis(board) == "seconds"  # no step traces: wall time
+    # Under a step budget the runs also keep (steps, objective): the curve against steps.
+    stepped = tuple(dataclasses.replace(r, result=dataclasses.replace(
+        r.result, step_trace=tuple((int(t * 1000), v) for t, v in r.result.trace))) for r in runs)
+    board = summarise(spec, stepped, scorer=lambda inst, obj, ref: ref / obj)  # type: ignore[arg-type]
+    assert anytime_axis(board) == "steps"
+    assert base64.b64decode(data_uri(anytime_figure(board)).split(",", 1)[1])[:4] == b"\x89PNG"
+    assert anytime_curves(board, [50, 300, 2000], "steps") == curves
+    assert anytime_axis(summarise(dataclasses.replace(spec, time_s=1.0), stepped,
+                                  scorer=lambda inst, obj, ref: ref / obj)) == "seconds"  # type: ignore[arg-type]
 
 
 def _evaluate(store, cand: Candidate, split: str, fitness: float | None, steps: int) -> None:

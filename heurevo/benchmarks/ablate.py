@@ -10,7 +10,8 @@ Components (:data:`ABLATIONS`): switch off ``crossover`` or constant ``tune``-in
 ``explore`` mode on stagnation or the ``smoke`` run; or sweep a knob, with values after ``=``
 (``--component minibatch=1,2,8``) or the component's own choice: the ``minibatch`` of instances
 per evaluation, the ``population`` size, how much of the evaluation ``feedback`` (trace and
-errors) an LLM proposer sees, and the ``proposer``. Plug-ins add entries with
+errors) an LLM proposer sees, the ``proposer`` and the ``start``-ing artifact (the default, empty
+or random heuristic; :mod:`heurevo.engine.start`). Plug-ins add entries with
 ``ABLATIONS.register``.
 """
 
@@ -117,6 +118,18 @@ def _proposer(cfg: RunConfig, values: tuple[str, ...]) -> list[tuple[str, RunCon
             for name in names if name != cfg.proposer]
 
 
+def _start(cfg: RunConfig, values: tuple[str, ...]) -> list[tuple[str, RunConfig]]:
+    from heurevo.engine.start import STARTS
+
+    names = list(values) or [n for n in STARTS.names() if n != cfg.start]
+    for name in names:
+        if name not in STARTS:
+            raise ConfigError(f"start={name}: unknown start; known: {', '.join(STARTS.names())}",
+                              key="--component")
+    return [(f"start={name}", dataclasses.replace(cfg, start=name)) for name in names
+            if name != cfg.start]
+
+
 ABLATIONS.register("crossover", _without_operator("crossover"), "switch off crossover")
 ABLATIONS.register("tune", _without_operator("tune"), "switch off constant tuning")
 ABLATIONS.register("explore", _no_explore, "never switch to explore mode on stagnation")
@@ -126,6 +139,9 @@ ABLATIONS.register("smoke", _smoke, "no smoke run on a tiny instance before the 
 ABLATIONS.register("population", _population, "population size: population=4,16 (default half and twice)")
 ABLATIONS.register("feedback", _feedback, "characters of evaluation feedback an LLM proposer sees: "
                    "feedback=100,4800 (default 100 and 4x the config's)")
+ABLATIONS.register("start", _start, "the starting artifact: start=default,empty,random (the "
+                   "slots' defaults, the constant 0.0 in every hole, a random GP tree; default "
+                   "sweep: the two the config does not use); the guard still compares with the default")
 ABLATIONS.register("proposer", _proposer, "other proposers: proposer=gp,llm,autopbo "
                    "(default gp vs llm; LLM proposers need an endpoint)")
 

@@ -83,8 +83,9 @@ def _evaluation_result(evaluation: Any) -> RunResult:
     if evaluation.ok and evaluation.instances:
         r = evaluation.instances[0]
         trace = tuple((float(s), float(v)) for _, s, v in r.trace)
+        steps = tuple((int(n), float(v)) for n, _, v in r.trace)
         return RunResult("ok", r.objective if r.feasible else None, r.feasible, r.verified,
-                         r.steps, r.seconds, "", trace)
+                         r.steps, r.seconds, "", trace, steps)
     return RunResult(evaluation.status.value, None, False, False, 0, 0.0,
                      (evaluation.error or evaluation.status.value)[:500])
 

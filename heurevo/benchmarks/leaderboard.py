@@ -422,7 +422,7 @@ def board_json(board: Leaderboard, per_instance: bool = False) -> dict[str, Any]
     spec = board.spec
     out: dict[str, Any] = {
         "suite": spec.suite, "problem": spec.problem, "budget_steps": board.budget_steps,
-        "time_s": spec.time_s,
+        "time_s": spec.time_s, "budget_kind": "time" if spec.time_s is not None else "steps",
         "reference_time_s": spec.reference_seconds if any(e.reference for e in spec.entries) else None,
         "seeds": spec.seeds, "instances": len(spec.instances), "evaluated": board.evaluated,
         "reused": len(board.runs) - board.evaluated,
@@ -436,6 +436,7 @@ def board_json(board: Leaderboard, per_instance: bool = False) -> dict[str, Any]
         out["runs"] = [{"entry": r.entry, "instance": r.instance, "seed": r.seed,
                         "status": r.result.status, "objective": r.result.objective,
                         "verified": r.result.verified, "seconds": r.result.seconds,
-                        "cached": r.cached, "trace": [list(p) for p in r.result.trace]}
+                        "cached": r.cached, "trace": [list(p) for p in r.result.trace],
+                        "step_trace": [list(p) for p in r.result.step_trace]}
                        for r in board.runs]
     return out

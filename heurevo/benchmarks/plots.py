@@ -2,8 +2,10 @@
 
 - Dolan–Moré performance profiles of a leaderboard: for each entry, the fraction of instances on
   which its cost is within a factor ``tau`` of the best entry's (:func:`performance_profile`).
-- Anytime curves of a leaderboard: each entry's mean gap to the best known value against wall
-  time, from the improvements every run recorded (:func:`anytime_curves`).
+- Anytime curves of a leaderboard: each entry's median gap to the best known value against
+  solver steps (a step-budget board: reproducible) or wall time (time budgets, reference
+  solvers), with its interquartile band over instances and seeds, from the improvements every
+  run recorded (:func:`anytime_curves`).
 - Convergence of a run: best train fitness and validation fitness against evaluations, against
   solver steps, and against LLM tokens when the run called a model.
 - The population map: every evaluated candidate by generation and train fitness, coloured by
@@ -20,7 +22,9 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
 
 from heurevo.errors import HeurevoError
 from heurevo.populations.lineage import ranked
@@ -30,6 +34,10 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from heurevo.benchmarks.leaderboard import Leaderboard
+    from heurevo.benchmarks.result_cache import RunResult
+
+#: What an anytime curve is drawn against.
+AnytimeAxis = Literal["seconds", "steps"]
 
 
 def performance_profile(costs: Mapping[str, Sequence[float]], taus: Sequence[float]) -> dict[str, list[float]]:
@@ -128,15 +136,40 @@ GAP_CAP = 100.0
 
 
 def gap_at(trace: Sequence[tuple[float, float]], t: float, best: float) -> float:
-    """The gap (percent, capped at :data:`GAP_CAP`) of a trace's best objective by time ``t``."""
+    """The gap (percent, capped at :data:`GAP_CAP`) of a trace's best objective by ``t`` (seconds or
+    solver steps, as the trace's first field)."""
     from heurevo.benchmarks.leaderboard import gap_percent
 
     found = [v for secs, v in trace if secs <= t]
     return GAP_CAP if not found else min(GAP_CAP, gap_percent(min(found), best))
 
 
-def anytime_curves(board: Leaderboard, times: Sequence[float]) -> dict[str, list[float]]:
-    """Per entry, the mean gap over its runs at each time (solved runs' traces only count).
+@dataclass(frozen=True)
+class AnytimeCurve:
+    """One entry's gap (percent) over its runs at each time: the median and the quartiles."""
+
+    median: tuple[float, ...]
+    low: tuple[float, ...]  # 25th percentile
+    high: tuple[float, ...]  # 75th percentile
+
+
+def _trace(result: RunResult, axis: AnytimeAxis) -> Sequence[tuple[float, float]]:
+    return result.trace if axis == "seconds" else result.step_trace
+
+
+def anytime_axis(board: Leaderboard) -> AnytimeAxis:
+    """Solver steps for a step-budget board whose runs all kept step traces (reproducible), else
+    wall seconds (time budgets, reference solvers)."""
+    steps = board.spec.time_s is None and all(e.reference is None for e in board.spec.entries)
+    if steps and all(r.result.step_trace for r in board.runs if r.result.solved):
+        return "steps"
+    return "seconds"
+
+
+def anytime_curves(board: Leaderboard, times: Sequence[float],
+                   axis: AnytimeAxis = "seconds") -> dict[str, AnytimeCurve]:
+    """Per entry, the median and quartiles (linear interpolation) of its runs' gaps at each time
+    (wall seconds, or solver steps with ``axis="steps"``).
 
     The gap is to each instance's best known value (the reference, or the best any entry found);
     a run with no verified solution counts :data:`GAP_CAP` throughout.
@@ -145,31 +178,41 @@ def anytime_curves(board: Leaderboard, times: Sequence[float]) -> dict[str, list
     for r in board.runs:
         if r.result.solved:
             best[r.instance] = min(best.get(r.instance, math.inf), float(r.result.objective))  # type: ignore[arg-type]
-    out: dict[str, list[float]] = {}
+    out: dict[str, AnytimeCurve] = {}
     for e in board.spec.entries:
         runs = [r for r in board.runs if r.entry == e.label]
-        traces = [(r.result.trace if r.result.solved and r.instance in best else (), best.get(r.instance, 0.0))
-                  for r in runs]
-        out[e.label] = [sum(gap_at(tr, t, b) for tr, b in traces) / max(1, len(traces)) for t in times]
+        traces = [(_trace(r.result, axis) if r.result.solved and r.instance in best else (),
+                   best.get(r.instance, 0.0)) for r in runs]
+        gaps = np.array([[gap_at(tr, t, b) for t in times] for tr, b in traces] or [[GAP_CAP] * len(times)])
+        low, median, high = (tuple(float(v) for v in q) for q in np.percentile(gaps, [25, 50, 75], axis=0))
+        out[e.label] = AnytimeCurve(median, low, high)
     return out
 
 
 def anytime_figure(board: Leaderboard, points: int = 120) -> Figure:
-    """Mean gap to the best known value against wall time, one line per entry (log time)."""
-    secs = [p[0] for r in board.runs for p in r.result.trace if p[0] > 0]
-    secs += [r.result.seconds for r in board.runs if r.result.seconds > 0]
-    lo, hi = (min(secs), max(secs)) if secs else (1e-3, 1.0)
-    lo, hi = max(lo, 1e-4), max(hi, lo * 10)
+    """Median gap to the best known value against solver steps (step budgets) or wall time, one
+    line per entry with its interquartile band over instances and seeds (log axis)."""
+    axis = anytime_axis(board)
+    xs = [p[0] for r in board.runs for p in _trace(r.result, axis) if p[0] > 0]
+    xs += [float(r.result.steps if axis == "steps" else r.result.seconds) for r in board.runs]
+    xs = [x for x in xs if x > 0]
+    floor = 1.0 if axis == "steps" else 1e-4
+    lo, hi = (min(xs), max(xs)) if xs else (floor * 10, floor * 1e4)
+    lo, hi = max(lo, floor), max(hi, lo * 10)
     times = [lo * (hi / lo) ** (k / (points - 1)) for k in range(points)]
-    curves = anytime_curves(board, times)
+    curves = anytime_curves(board, times, axis)
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.6))
-    for label, ys in curves.items():
-        ax.step(times, ys, where="post", label=label)
+    for label, curve in curves.items():
+        (line,) = ax.step(times, curve.median, where="post", label=label)
+        ax.fill_between(times, curve.low, curve.high, step="post", color=line.get_color(), alpha=0.18,
+                        linewidth=0)
     ax.set_xscale("log")
-    ax.set_xlabel("wall time per run (s; depends on the machine and its load)")
-    ax.set_ylabel(f"mean gap to best known (%, cap {GAP_CAP:g})")
-    ax.set_title(f"anytime: {board.spec.suite}")
+    ax.set_xlabel("solver steps per run" if axis == "steps" else
+                  "wall time per run (s; depends on the machine and its load)")
+    ax.set_ylabel(f"gap to best known (%, cap {GAP_CAP:g})")
+    ax.set_title(f"anytime: {board.spec.suite} (median, band: quartiles over instances × seeds)",
+                 fontsize=9)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
     return fig

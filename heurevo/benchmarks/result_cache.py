@@ -6,7 +6,8 @@ kind (``steps=100000`` or ``time=2s``) and a fingerprint of the solvers' sources
 a moved suite folder still hits the cache, and a changed kernel or instance misses it. Timeouts
 are not cached (they depend on the machine's load); everything else a candidate does under a step
 budget is a fact. A time-budget result is a fact about the machine it ran on: it is cached like
-the others but does not reproduce elsewhere. Each run keeps its anytime trace.
+the others but does not reproduce elsewhere. Each run keeps its anytime traces: (seconds,
+objective) at each improvement and, under a step budget, (solver steps, objective).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class RunResult:
     seconds: float
     error: str = ""
     trace: tuple[tuple[float, float], ...] = ()  # (seconds, objective) at each improvement
+    step_trace: tuple[tuple[int, float], ...] = ()  # (solver steps, objective): step budgets only
 
     @property
     def solved(self) -> bool:
@@ -104,8 +106,12 @@ class ResultCache:
         if row is None:
             return None
         status, objective, feasible, verified, steps, seconds, error, trace = row
+        traces = json.loads(trace)
+        if isinstance(traces, list):  # written before step traces were kept
+            traces = {"seconds": traces}
         return RunResult(status, objective, bool(feasible), bool(verified), steps, seconds, error,
-                         tuple((float(t), float(v)) for t, v in json.loads(trace)))
+                         tuple((float(t), float(v)) for t, v in traces.get("seconds", ())),
+                         tuple((int(n), float(v)) for n, v in traces.get("steps", ())))
 
     def put(self, key: CacheKey, result: RunResult) -> None:
         """Store a run (a timeout is not stored: it is a fact about the machine, not the code)."""
@@ -116,7 +122,9 @@ class ResultCache:
                 "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (key.entry, key.instance, key.seed, key.budget, key.solver, result.status,
                  result.objective, int(result.feasible), int(result.verified), result.steps,
-                 result.seconds, result.error, json.dumps([list(p) for p in result.trace]),
+                 result.seconds, result.error,
+                 json.dumps({"seconds": [list(p) for p in result.trace],
+                             "steps": [list(p) for p in result.step_trace]}),
                  time.time()))
 
     def score(self, instance: str, objective: float, reference: float, solver: str) -> float | None:

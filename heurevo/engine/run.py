@@ -7,7 +7,8 @@ store by key before anything is evaluated again, so a resumed run repeats no fin
 ends with the same population as an uninterrupted one.
 
 The guard: at the end the top candidates by train fitness are judged on the validation split,
-each paired with the default (the first initial candidate) on the same instances and seeds. A
+each paired with the default (the first initial candidate, unless the run starts from another
+artifact: see :mod:`heurevo.engine.start`) on the same instances and seeds. A
 candidate is accepted only when a one-sided paired test says it beats the default at
 ``alpha`` divided by the number of candidates tested (Bonferroni) *and* no instance family of
 the validation split is significantly worse than the default there (a one-sided test per family
@@ -261,9 +262,16 @@ class RunLoop:
         self._progress()
 
     # --- the loop -----------------------------------------------------------------------
-    def seed_population(self, initial: list[Candidate]) -> None:
-        """Evaluate the initial candidates (the defaults, say) and tell the controller."""
+    def seed_population(self, initial: list[Candidate], default: Candidate | None = None) -> None:
+        """Evaluate the initial candidates (the defaults, say) and tell the controller.
+
+        A ``default`` not among them (another starting artifact) is evaluated on train first,
+        as the guard's and the reports' reference, but never joins the population."""
         self._reserved = self.stats.evaluations
+        if default is not None and default.id not in {c.id for c in initial} and self._reserve():
+            result, reused = self._evaluate(default, None)
+            self._seen.add(default.id)
+            self._count(result, reused)
         for cand in initial:
             if not self._reserve():
                 break
@@ -287,11 +295,13 @@ class RunLoop:
         self.stats.best_id = best.candidate.id if best else None
         self.stats.generation = self.controller.generation
 
-    def run(self, initial: list[Candidate]) -> RunSummary:
+    def run(self, initial: list[Candidate], default: Candidate | None = None) -> RunSummary:
         """Run until a budget is spent or Ctrl-C; every finished evaluation is already stored.
 
-        ``initial[0]`` is the default heuristic: the guard compares the reported best with it.
+        The guard compares the reported best with ``default`` (``initial[0]`` when not given:
+        a run that starts from the default heuristic).
         """
+        default = default or (initial[0] if initial else None)
         self.stats = RunStats(started=self.clock())
         self._seen = set()
         info = self.store.run_info()
@@ -299,7 +309,7 @@ class RunLoop:
         resumed = bool(info and self.store.evaluations())
         self.store.add_event("start", {"resumed": resumed})
         try:
-            self.seed_population(initial)
+            self.seed_population(initial, default)
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
                 idle = 0
                 while not (reason := self._exhausted()):
@@ -323,9 +333,9 @@ class RunLoop:
                                       "evaluations": self.stats.evaluations,
                                       "reused": self.stats.reused})
         summary = RunSummary(self.stats, self.controller.best, tuple(self.controller.population))
-        if initial and self.stats.stopped_because and \
+        if default is not None and self.stats.stopped_because and \
                 not self.stats.stopped_because.startswith("interrupted"):
-            summary = self._validate(summary, initial[0])
+            summary = self._validate(summary, default)
         return summary
 
     def _propose(self, call: Callable[[], Proposal | None], operator: str) -> Proposal | None:

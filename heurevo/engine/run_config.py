@@ -14,6 +14,7 @@ from heurevo.engine.proposers.base import PROPOSERS
 from heurevo.engine.proposers.gp import GPConfig
 from heurevo.engine.proposers.llm import LLMProposerConfig
 from heurevo.engine.proposers.tuning import TuningConfig
+from heurevo.engine.start import STARTS
 from heurevo.errors import ConfigError
 from heurevo.solvers.problem import PROBLEMS, problem_info
 
@@ -62,6 +63,7 @@ class RunConfig:
     seed: int = 0
     slots: tuple[str, ...] = ()
     proposer: str = "gp"
+    start: str = "default"  # the first generation: default, empty or random (engine/start.py)
     suite: SuiteConfig = field(default_factory=SuiteConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
@@ -101,6 +103,9 @@ class RunConfig:
         if self.proposer not in PROPOSERS:
             raise ConfigError(f"unknown proposer '{self.proposer}'; "
                               f"known: {', '.join(PROPOSERS.names())}", key="proposer")
+        if self.start not in STARTS:
+            raise ConfigError(f"unknown start '{self.start}'; known: {', '.join(STARTS.names())}",
+                              key="start")
         self.cire.validate()
         for key in ("max_tokens_total", "max_cost_usd"):
             if getattr(self.llm, key) is not None:

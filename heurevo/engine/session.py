@@ -24,6 +24,7 @@ from heurevo.engine.proposers.factory import make_client, make_proposer
 from heurevo.engine.run import Acceptance, Budgets, RunLoop, RunStats, RunSummary
 from heurevo.engine.run_config import RunConfig
 from heurevo.engine.run_lock import RunFolderError, RunLock, not_writable
+from heurevo.engine.start import StartContext, start_candidate
 from heurevo.errors import ConfigError
 from heurevo.populations.lineage import best_candidate
 from heurevo.populations.records import Candidate, EvaluationResult
@@ -47,6 +48,7 @@ class Run:
     evaluator: StagedEvaluator
     loop: RunLoop
     slot_names: tuple[str, ...]
+    start: Candidate | None = None  # the first generation (None: the default heuristic)
     cire: CireParts | None = None
     lock: RunLock | None = None
     notices: tuple[str, ...] = ()  # what the user should be told (a stale lock, resume changes)
@@ -162,6 +164,8 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
             raise ConfigError(f"the {config.proposer} proposer can evolve none of "
                               f"{config.problem}'s slots", key="slots", path=cfg_path)
         _check_slots(dataclasses.replace(config, slots=names), cfg_path)
+        start = start_candidate(config.start, StartContext(
+            config.problem, slots, names, config.seed, config.gp), evaluator.default_candidate)
         cire = build_parts(config.cire, slots, store, run_dir.name, config.problem,
                            prompts=config.proposer != "gp",
                            judge_client=make_client(config, store) if config.cire.judge.enabled else None)
@@ -180,7 +184,7 @@ def prepare_run(config: RunConfig | None, run_dir: Path, *, resume: bool = False
                    workers=evaluator.executor.workers, usage=proposer.usage,
                    on_progress=on_progress,
                    acceptance=Acceptance(config.evaluation.test, config.evaluation.alpha), hooks=cire)
-    return Run(config, run_dir, store, evaluator, loop, names, cire, lock, tuple(notices))
+    return Run(config, run_dir, store, evaluator, loop, names, start, cire, lock, tuple(notices))
 
 
 def open_run_store(run_dir: Path) -> SQLiteStore:
@@ -209,8 +213,10 @@ def run_best(run_dir: Path) -> tuple[Candidate, EvaluationResult, EvaluationResu
 
 
 def execute(run: Run) -> RunSummary:
-    """Run the loop from the default heuristic; safe to call again on the same folder (resume)."""
-    return run.loop.run([run.evaluator.default_candidate])
+    """Run the loop from the config's start (the default heuristic unless ``start`` says
+    otherwise; the guard always compares with the default); safe to call again (resume)."""
+    default = run.evaluator.default_candidate
+    return run.loop.run([run.start or default], default=default)
 
 
 def stored_train_evaluations(store: SQLiteStore) -> int:
