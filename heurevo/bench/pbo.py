@@ -28,7 +28,9 @@ from rich.console import Console
 from rich.progress import Progress
 
 from heurevo.benchmarks import pbo_references as refs
+from heurevo.benchmarks.reference_solvers import reference_solver, run_reference
 from heurevo.benchmarks.tables import Column, TableData, print_table
+from heurevo.errors import HeurevoError
 from heurevo.instances.formats.opb import read_pb
 from heurevo.solvers.solve import SolveOptions
 from heurevo.suites.shared_data import shared_data_dir
@@ -81,6 +83,25 @@ def _nupbo_row(binary: Path, path: Path, formula: Any, wall: float, seed: int,
             "vs_nupbo": _compare(ours, nu.objective) if nu.answered else "—"}
 
 
+def _installed(name: str) -> bool:
+    try:
+        return reference_solver(name) is not None
+    except HeurevoError:  # its package is missing
+        return False
+
+
+def _reference_objective(name: str, path: Path, formula: Any, seed: int, wall: float) -> int | None:
+    """The leaderboard's reference solver ``name`` for ``wall`` seconds: its verified objective in
+    the file's own units (a ``max:`` value stays a maximum), None when it found nothing feasible."""
+    solver = reference_solver(name)
+    assert solver is not None
+    run = run_reference(solver, path, seed, wall)
+    if run.objective is None:
+        return None
+    sign = -1 if formula.sense == "max" and not formula.is_wbo else 1
+    return int(sign * run.objective)
+
+
 def run_pbo_bench(data: Path | None, steps: int | None, time_s: float, seed: int, pattern: str,
                   references: bool, out: Path | None, console: Console, seeds: int = 1,
                   nupbo: Path | None = None) -> list[dict[str, Any]]:
@@ -99,7 +120,7 @@ def run_pbo_bench(data: Path | None, steps: int | None, time_s: float, seed: int
         return []
     files = sorted(folder.glob(pattern))
     optima = _read_csv(folder / "optima.csv")
-    use = {name: references and refs.available(name) for name in ("scip", "cpsat")}
+    use = {name: references and _installed(name) for name in ("scip", "cpsat")}
     use["nupbo"] = nupbo is not None
     timings = compile_times()
     from heurevo.solvers.pbo.instance import build_instance
@@ -139,10 +160,10 @@ def run_pbo_bench(data: Path | None, steps: int | None, time_s: float, seed: int
                                               if row["vs_nupbo"] != "—" else "—")
             if use["scip"]:
                 progress.update(task, description=f"SCIP {path.name}")
-                row["scip"] = refs.solve_scip(path, formula, wall).objective
+                row["scip"] = _reference_objective("scip", path, formula, seed, wall)
             if use["cpsat"]:
                 progress.update(task, description=f"CP-SAT {path.name}")
-                row["cpsat"] = refs.solve_cpsat(formula, wall).objective
+                row["cpsat"] = _reference_objective("cpsat", path, formula, seed, wall)
             rows.append(row)
             progress.advance(task)
     print_table(console, _table(rows, use, steps, time_s, seeds))
