@@ -5,6 +5,7 @@ Skipped when the example is not installed (``pip install -e examples/heurevo-bin
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,48 @@ def test_weibull_5k_reproduces_the_published_excess() -> None:
         published, tolerance = PUBLISHED_EXCESS[key]
         result = run_entry(key, source, instances, repeats=1)
         assert abs(result.excess_percent - published) <= tolerance, (key, result)
+
+
+def _hole_source(tree: str) -> str:
+    from heurevo.engine.proposers.gp import build_pset, parse_tree, render
+
+    hole = PRIORITY.extra["gp_hole"]
+    return render(hole, parse_tree(tree, build_pset(hole)))
+
+
+def test_the_gp_hole_filled_with_best_fit_packs_exactly_like_best_fit() -> None:
+    """Same bin for every item, on instances with exact fits and ties (integer sizes)."""
+    hole_bf = compile_slot(PRIORITY, _hole_source(PRIORITY.extra["gp_hole"].default)).function
+    best_fit = compile_slot(PRIORITY, PRIORITY.default_source).function
+    rng = np.random.default_rng(5)
+    for items in (weibull_items(2000, 11), rng.integers(1, 60, 1500).astype(np.float64),
+                  np.full(300, 50.0), np.array([100.0, 30.0, 70.0, 30.0, 40.0, 30.0])):
+        bins_bf, assignment_bf = pack(items, 100.0, best_fit)
+        bins_hole, assignment_hole = pack(items, 100.0, hole_bf)
+        assert bins_hole == bins_bf > 0
+        assert np.array_equal(assignment_hole, assignment_bf)
+
+
+def test_the_gp_hole_can_express_a_heuristic_better_than_best_fit() -> None:
+    """Worst fit among the open bins that keep room for an item like this one, else a new bin."""
+    items = weibull_items(5000, 12)
+    best_fit = compile_slot(PRIORITY, PRIORITY.default_source).function
+    evolved = compile_slot(PRIORITY, _hole_source("join(r, s)")).function
+    assert pack(items, 100.0, evolved)[0] < pack(items, 100.0, best_fit)[0]
+
+
+def test_gp_proposals_for_the_hole_compile() -> None:
+    from heurevo.engine.proposers.gp import GPProposer
+    from heurevo.populations.records import ProposalRequest
+
+    proposer = GPProposer({"priority": PRIORITY})
+    assert proposer.evolvable() == ["priority"]
+    for seed in range(3):
+        request = ProposalRequest("binpacking", ("priority",), "init", (), {}, seed, 1)
+        source = proposer.propose(request).sources["priority"]
+        items = weibull_items(100, seed)
+        bins = pack(items, 100.0, compile_slot(PRIORITY, source).function)[0]
+        assert bins >= math.ceil(items.sum() / 100.0)
 
 
 def test_verifier_rejects_broken_packings(tmp_path: Path) -> None:
