@@ -108,6 +108,21 @@ def test_gp_proposals_for_the_hole_compile() -> None:
         assert bins >= math.ceil(items.sum() / 100.0)
 
 
+def test_the_gp_benchmark_tests_bins_against_best_fit_per_instance() -> None:
+    from heurevo_binpacking.gp_bench import versus_best_fit
+
+    best_fit = [105 + k % 3 for k in range(20)]
+    lower = [100] * 20
+    fewer = versus_best_fit("gp", [b - 1 - k % 2 for k, b in enumerate(best_fit)], best_fit, lower)
+    same = versus_best_fit("gp", best_fit, best_fit, lower)
+    mixed = versus_best_fit("gp", [b + (1 if k < 10 else -1) for k, b in enumerate(best_fit)],
+                            best_fit, lower)
+    assert (fewer.better, fewer.worse) == (20, 0) and fewer.p_value < 1e-4
+    assert fewer.excess_percent < same.excess_percent == pytest.approx(5.95)
+    assert same.p_value == 1.0 and (same.better, same.worse) == (0, 0)
+    assert (mixed.better, mixed.worse) == (10, 10) and mixed.p_value > 0.3
+
+
 def test_verifier_rejects_broken_packings(tmp_path: Path) -> None:
     inst = read_bpp(write_bpp(tmp_path / "w.bpp", 100, weibull_items(300, 3)))
     claimed, assignment = pack(inst.items, 100.0, compile_slot(PRIORITY, PRIORITY.default_source).function)

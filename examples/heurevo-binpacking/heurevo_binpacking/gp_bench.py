@@ -129,7 +129,7 @@ def print_tables(names: list[str], lower_bounds: list[int], entries: list[EntryB
     """Bins per held-out instance, then each entry against Best Fit, then the GP seeds' spread."""
     print(f"\n{'instance':<18} {'L1':>5} " + " ".join(f"{e.name:>10}" for e in entries))
     for k, name in enumerate(names):
-        print(f"{name:<18} {lower_bounds[k]:>5} " + " ".join(f"{e.bins[k]:>10}" for e in entries))
+        print(f"{Path(name).stem:<18} {lower_bounds[k]:>5} " + " ".join(f"{e.bins[k]:>10}" for e in entries))
     print(f"\n{'entry':<10} {'excess %':>9} {'bins':>8} {'fewer':>6} {'more':>5} {'wilcoxon p':>11}")
     for e in entries:
         p = "-" if e.name == "best_fit" else f"{e.p_value:.3g}"
