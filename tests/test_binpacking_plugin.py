@@ -177,3 +177,23 @@ def test_a_short_gp_evolution_runs_on_the_plug_in(tmp_path: Path) -> None:
     best = run.best
     assert best.train_fitness is not None and best.train_fitness >= 1.0  # the default is a member
     assert list(best.heuristics.sources) == ["priority"]
+
+
+@pytest.mark.slow
+def test_the_gp_benchmark_runs_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A tiny budget on small instances: every entry has one bin count per held-out instance."""
+    import json
+
+    from heurevo_binpacking.gp_bench import EvolveSettings, run_benchmark
+
+    settings = EvolveSettings(gp_seeds=(0,), evaluations=6, train_items=1000, train_seeds=(1, 2, 3),
+                              workers=1, heldout_suite="binpacking-or-u500")
+    summary = run_benchmark(settings, tmp_path)
+    names = [e["name"] for e in summary["entries"]]
+    assert names == ["best_fit", "funsearch", "gp-s0"]
+    lower = summary["lower_bounds"]
+    for entry in summary["entries"]:
+        assert len(entry["bins"]) == len(lower) == 20
+        assert all(b >= lb for b, lb in zip(entry["bins"], lower, strict=True))
+    assert json.loads((tmp_path / "results.json").read_text())["entries"][2]["name"] == "gp-s0"
+    assert "gp-s0" in capsys.readouterr().out

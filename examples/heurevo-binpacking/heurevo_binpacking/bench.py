@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from heurevo.solvers.compile import compile_slot
+from heurevo_binpacking import PROBLEM
 from heurevo_binpacking.instance import WEIBULL_CAPACITY, BinPackingInstance, weibull_items
 from heurevo_binpacking.kernel import pack
 from heurevo_binpacking.reference import FUNSEARCH_WEIBULL, PUBLISHED_EXCESS
@@ -65,12 +66,15 @@ def run_entry(name: str, source: str, instances: list[BinPackingInstance], repea
 def main(argv: list[str] | None = None) -> None:
     """Print the reproduction table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=5000)
+    parser.add_argument("--items", type=int, default=5000,
+                        help="items per instance (--evolve: per training instance)")
     parser.add_argument("--evolve", action="store_true",
                         help="GP runs against Best Fit on the held-out suite instead")
     parser.add_argument("--gp-seeds", type=int, default=3, help="--evolve: GP runs (seeds 0..N-1)")
     parser.add_argument("--evaluations", type=int, default=200, help="--evolve: evaluations per run")
     parser.add_argument("--workers", type=int, default=2, help="--evolve: sandboxed workers")
+    parser.add_argument("--heldout-suite", default=PROBLEM.heldout_suite,
+                        help="--evolve: the suite the runs' best are judged on")
     parser.add_argument("--work", type=Path, default=None,
                         help="--evolve: folder for the runs (default: a new temporary folder)")
     args = parser.parse_args(argv)
@@ -79,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
         from heurevo_binpacking.gp_bench import main as evolve_main
 
         evolve_main(EvolveSettings(gp_seeds=tuple(range(args.gp_seeds)), evaluations=args.evaluations,
-                                   train_items=args.items, workers=args.workers), args.work)
+                                   train_items=args.items, workers=args.workers,
+                                   heldout_suite=args.heldout_suite), args.work)
         return
     instances = weibull_set(args.items)
     lb = [i.lower_bound for i in instances]

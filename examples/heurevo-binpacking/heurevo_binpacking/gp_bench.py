@@ -19,12 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import heurevo
-from heurevo.engine.compare import compare
-from heurevo.engine.session import run_best
-from heurevo.populations.export import is_default
 from heurevo.stats import paired_test
-from heurevo.suites.catalog import build_suite, suite_cache_dir
 from heurevo_binpacking import PROBLEM
 from heurevo_binpacking.bench import excess_percent, run_entry
 from heurevo_binpacking.instance import read_bpp
@@ -71,6 +66,12 @@ def versus_best_fit(name: str, bins: list[int], best_fit: list[int], lower_bound
 def evolve_and_compare(seed: int, settings: EvolveSettings, train: Path, work: Path,
                        names: list[str]) -> tuple[list[int], list[int], str]:
     """One GP run; (Best Fit's bins, the best's bins) on the held-out instances, and a note."""
+    import heurevo  # the engine loads only when the benchmark runs
+    from heurevo.engine.compare import compare
+    from heurevo.engine.session import run_best
+    from heurevo.populations.export import is_default
+    from heurevo.suites.catalog import suite_cache_dir
+
     run_dir = work / f"gp-s{seed}"
     t0 = time.perf_counter()
     heurevo.evolve(problem="binpacking", proposer="gp", seed=seed, evaluations=settings.evaluations,
@@ -95,6 +96,8 @@ def evolve_and_compare(seed: int, settings: EvolveSettings, train: Path, work: P
 
 def run_benchmark(settings: EvolveSettings, work: Path) -> dict[str, object]:
     """Evolve per GP seed, compare on the held-out suite, print and return the results."""
+    from heurevo.suites.catalog import build_suite, suite_cache_dir
+
     train = work / "train"
     write_weibull(train, settings.train_items, list(settings.train_seeds))
     suite = build_suite(settings.heldout_suite, "binpacking", suite_cache_dir())
