@@ -1,7 +1,8 @@
 """The online packing kernel: one pass over the items, the priority slot as a function argument.
 
-Compiled once (cached on disk) for the slot's function type, so a candidate only compiles its
-own small ``priority``. Open bins are kept in opening order in an active list from which a bin
+Compiled once (cached on disk) with an explicit signature whose slot argument is the slot's
+Numba function type, so a candidate only compiles its own small ``priority`` (without the
+signature the kernel would be specialised, i.e. recompiled, for every candidate's dispatcher). Open bins are kept in opening order in an active list from which a bin
 drops once its remaining capacity is below every item still to come (it could never be offered
 again), so a pass scans only bins that might fit. A broken priority (wrong length, NaN scores) ends the pass with a
 negative bin count instead of a wrong packing.
@@ -10,14 +11,21 @@ negative bin count instead of a wrong packing.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+
+from heurevo_binpacking.slots import PRIORITY
 
 #: Bin counts the kernel returns for a broken priority function.
 WRONG_LENGTH = -1
 NOT_A_NUMBER = -2
 
 
-@njit(cache=True)
+#: (bins used or an error code, the bin of every item) from (items, capacity, priority).
+PACK_SIGNATURE = types.Tuple((types.int64, types.int64[::1]))(
+    types.float64[::1], types.float64, PRIORITY.function_type)
+
+
+@njit(PACK_SIGNATURE, cache=True)
 def pack(items, capacity, priority):  # pragma: no cover - compiled
     """Pack ``items`` online; returns (bins used or an error code, bin index of every item)."""
     n = items.shape[0]

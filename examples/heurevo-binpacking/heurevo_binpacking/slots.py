@@ -42,20 +42,35 @@ def _probes() -> list[ProbeCase]:
     return [ProbeCase("four bins, item 10", (10.0, bins.copy()), check)]
 
 
-#: The GP hole: a per-bin expression over the item size ``s``, the bin's remaining capacity
-#: ``b`` and the space left after packing ``r = b - s``; Best Fit is ``neg(r)``.
+#: The GP hole: two expressions over the item size ``s``, a bin's remaining capacity ``b``, the
+#: space left after packing ``r = b - s`` and the capacity ``c`` (the empty bin's ``b``): the
+#: score of an open bin (``GP_OPEN``) and the score of opening a new one (``GP_NEW``, where
+#: ``b = c``). An exact fit (``r == 0``) always wins, as it does under Best Fit, so GP's
+#: expressions decide only the bins that leave a gap; Best Fit is ``join(neg(r), neg(r))``.
+#: Opening a bin is the decision FunSearch's heuristic changed most (it opens a new bin rather
+#: than leave a small gap), and a one-bin expression can express it only when the new bin has
+#: an expression of its own.
 PRIORITY_HOLE = GPHole(
     template='''def priority(item, bins_remaining_capacity):
-    out = np.empty(bins_remaining_capacity.shape[0])
+    n = bins_remaining_capacity.shape[0]
+    out = np.empty(n)
     s = item
-    for i in range(bins_remaining_capacity.shape[0]):
+    c = bins_remaining_capacity[n - 1]
+    for i in range(n - 1):
         b = bins_remaining_capacity[i]
         r = b - s
-        out[i] = GP_EXPR
+        if r == 0.0:
+            out[i] = np.inf
+        else:
+            out[i] = GP_OPEN
+    b = c
+    r = b - s
+    out[n - 1] = GP_NEW
     return out
 ''',
-    inputs=("s", "b", "r"),
-    default="neg(r)",
+    inputs=("s", "b", "r", "c"),
+    default="join(neg(r), neg(r))",
+    markers=("GP_OPEN", "GP_NEW"),
 )
 
 PRIORITY = register_slot(Slot(
