@@ -28,7 +28,7 @@ from rich.table import Table
 from heurevo.bench.pipeline import gp_candidates
 from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
 from heurevo.engine.executors.base import ExecutorConfig
-from heurevo.populations.records import InstanceResult
+from heurevo.engine.tasks import RunReply
 from heurevo.suites.catalog import build_suite, suite_cache_dir
 
 TASKS = "heurevo.engine.tasks"
@@ -72,11 +72,11 @@ def measure_overhead(calls: int, work: Path) -> dict[str, Any]:
         try:
             payload = ev._payload(ev.default_candidate, [], {})
             payload["instances"] = [(ev.smoke_path, 1, None, 200)]
-            ev.executor.run(f"{TASKS}:run_instances", payload, 30.0, reply=list[InstanceResult])
+            ev.executor.run(f"{TASKS}:run_instances", payload, 30.0, reply=list[RunReply])
             times = []
             for _ in range(calls):
                 t0 = time.perf_counter()
-                out = ev.executor.run(f"{TASKS}:run_instances", payload, 30.0, reply=list[InstanceResult])
+                out = ev.executor.run(f"{TASKS}:run_instances", payload, 30.0, reply=list[RunReply])
                 times.append(time.perf_counter() - t0)
                 if not out.ok:
                     raise RuntimeError(f"the overhead task failed on {name}: {out.error}")
