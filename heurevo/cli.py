@@ -170,16 +170,17 @@ def bench_scale(
     suite: Annotated[str, typer.Option("--suite", help="PBO suite every candidate runs in full.")] = "pbo-tiny",
     steps: Annotated[int, typer.Option("--steps", help="Flip budget per instance.")] = 200_000,
     workers: Annotated[int, typer.Option("--workers", help="Dask workers compared with 1.")] = 2,
+    rounds: Annotated[int, typer.Option("--rounds", help="Alternated timings of the workload on 1 and n workers.")] = 3,
     calls: Annotated[int, typer.Option("--calls", help="Small tasks timed for the per-task overhead.")] = 30,
     sleep_s: Annotated[float, typer.Option("--sleep", help="Seconds each simulated task sleeps.")] = 0.25,
-    tasks: Annotated[int, typer.Option("--tasks", help="Simulated tasks per point of the curve.")] = 32,
+    tasks: Annotated[int, typer.Option("--tasks", help="Simulated tasks per point of the curve.")] = 64,
     seed: Annotated[int, typer.Option("--seed")] = 1,
     out: Annotated[Path | None, typer.Option("--out", help="Write the figures as JSON here.")] = None,
 ) -> None:
     """Dask executor: speed-up vs workers, per-task overhead vs local, simulated 8-worker curve."""
     from heurevo.bench.scale import run_scale_bench
 
-    run_scale_bench(candidates=candidates, suite=suite, budget=steps, workers=workers, calls=calls,
+    run_scale_bench(candidates=candidates, suite=suite, budget=steps, workers=workers, rounds=rounds, calls=calls,
                     sleep_s=sleep_s, tasks=tasks, seed=seed, out=out, console=console)
 
 

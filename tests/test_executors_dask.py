@@ -23,10 +23,12 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from distributed import Client, LocalCluster
+import dask
+from distributed import Client
 
 from heurevo.engine.evaluate import EvaluationConfig, StagedEvaluator
 from heurevo.engine.executors.base import ExecutorConfig
+from heurevo.engine.executors.cluster import QUIET, local_cluster
 from heurevo.engine.run_config import BudgetConfig, RunConfig, SuiteConfig
 from heurevo.engine.session import STORE_FILE, execute, prepare_run
 from heurevo.populations.records import Candidate, EvalStatus
@@ -54,10 +56,16 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cluster(env):
-    """A real LocalCluster: 2 worker processes with one thread each."""
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit=0,
-                      dashboard_address=":0") as c, Client(c) as client:
+    """A real LocalCluster as ``--executor dask`` starts it: 2 worker processes, one thread each."""
+    with local_cluster(2) as c, Client(c) as client:
         yield client
+
+
+def test_the_executors_cluster_workers_run_without_the_sampling_profiler(cluster) -> None:
+    for key, value in QUIET.items():
+        assert set(cluster.run(dask.config.get, key).values()) == {value}, key
+    assert cluster.run(lambda dask_worker: dask_worker.state.nthreads) == dict.fromkeys(
+        cluster.scheduler_info()["workers"], 1)
 
 
 def config(seed: int = 5, **executor) -> RunConfig:
