@@ -161,8 +161,9 @@ class SandboxWorker:
 
     # --- engine <-> zygote ------------------------------------------------------------
     def _control(self, msg: Control | None, expect: str, timeout_s: float,
-                 fds: tuple[int, ...] = ()) -> Control | None:
-        """Send ``msg`` (if any), then wait for the zygote's ``expect`` answer (None: no answer)."""
+                 fds: tuple[int, ...] = (), pid: int = 0) -> Control | None:
+        """Send ``msg`` (if any), then wait for the zygote's ``expect`` answer (None: no answer);
+        with ``pid``, only the answer about that child (an earlier child's ``exited`` is skipped)."""
         assert self._ctl is not None
         try:
             if msg is not None:
@@ -179,7 +180,7 @@ class SandboxWorker:
                 if not data:
                     return None
                 answer = decode_control(data)
-                if answer.op == expect:
+                if answer.op == expect and (not pid or answer.pid == pid):
                     return answer
         except (OSError, MalformedReply):
             return None
@@ -216,11 +217,13 @@ class SandboxWorker:
         self.layers = first.value if first.ok and isinstance(first.value, dict) else {}
 
     def _close_child(self) -> None:
+        """End of the session: the child sees end of file and exits on its own, without the
+        engine waiting for it (a large child takes ~15 ms to exit). The zygote reaps it, and
+        kills it first if the next ``fork`` comes before it is gone, so a child that ignores
+        the end of file cannot outlive its session past the next one's start."""
         if self._child and self._req_w >= 0:
             os.close(self._req_w)
             self._req_w = -1
-            if self._control(None, "exited", 5.0) is None:
-                self._kill_child()
         self._close_pipes()
         self._child = 0
 
@@ -233,7 +236,8 @@ class SandboxWorker:
 
     def _kill_child(self) -> int | None:
         """Kill the current child through its zygote; its return code (None: zygote lost too)."""
-        answer = self._control(Control("kill", pid=self._child), "exited", 5.0) if self._child else None
+        answer = (self._control(Control("kill", pid=self._child), "exited", 5.0, pid=self._child)
+                  if self._child else None)
         self._close_pipes()
         self._child = 0
         self.restarts += 1
@@ -291,7 +295,7 @@ class SandboxWorker:
         return TaskOutcome(EvalStatus.MEMORY if kind == "memory" else EvalStatus.FAILED, error=error)
 
     def _died(self, t0: float, pid: int) -> TaskOutcome:
-        answer = self._control(None, "exited", 5.0)
+        answer = self._control(None, "exited", 5.0, pid=pid)
         rc = os.waitstatus_to_exitcode(answer.status) if answer else self._kill_child()
         self._close_pipes()
         self._child = 0

@@ -145,10 +145,12 @@ class Zygote:
             _, status = os.waitpid(self.child, 0)
             os.close(self.pidfd)
             pid, self.child, self.pidfd = self.child, 0, -1
+            # the engine hears first; the clean-up below still ends before the next message
+            # (the next fork) is read, so no orphan or folder outlives into the next child
+            with contextlib.suppress(OSError):  # the engine may be gone
+                self.send(Control("exited", pid=pid, status=status))
             kill_orphans()
         shutil.rmtree(self.tmp, ignore_errors=True)
-        with contextlib.suppress(OSError):  # the engine may be gone
-            self.send(Control("exited", pid=pid, status=status))
 
     def shutdown(self) -> None:
         """Kill the child and any orphan, remove the temp folder, exit.
