@@ -85,10 +85,14 @@ def connect(config: ExecutorConfig, workers: int) -> Connection:
 
 
 def local_cluster(workers: int, dashboard: bool = True) -> Any:
-    """A LocalCluster of ``workers`` single-threaded worker processes with the :data:`QUIET` settings."""
+    """A LocalCluster of ``workers`` single-threaded worker processes with the :data:`QUIET` settings.
+
+    Its processes log only critical messages: a task's failure reaches the engine through its
+    future, and the heartbeat tracebacks a worker prints while the cluster shuts down are noise.
+    """
     import dask
     from distributed import LocalCluster
 
     dask.config.set(QUIET)
     return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=0,
-                        dashboard_address=":0" if dashboard else None, silence_logs=logging.ERROR)
+                        dashboard_address=":0" if dashboard else None, silence_logs=logging.CRITICAL)
