@@ -44,7 +44,7 @@ def excess_percent(bins: list[int], lower_bounds: list[int]) -> float:
     return 100.0 * (statistics.fmean(bins) - lb) / lb
 
 
-def run_entry(name: str, source: str, instances: list[BinPackingInstance], repeats: int = 5) -> EntryResult:
+def run_entry(name: str, source: str, instances: list[BinPackingInstance], repeats: int = 20) -> EntryResult:
     """Compile ``source`` for the priority slot and pack every instance (verified)."""
     fn = compile_slot(PRIORITY, source, filename=f"<{name}>").function
     pack(instances[0].items, float(instances[0].capacity), fn)  # warm up

@@ -61,7 +61,7 @@ def pack(items, capacity, priority):  # pragma: no cover - compiled
         index[m] = opened
         fit[m] = capacity
         m += 1
-        scores = priority(item, fit[:m].copy())
+        scores = priority(item, fit[:m])  # scratch refilled for every item: a slot that writes it harms only itself
         if scores.shape[0] != m:
             return WRONG_LENGTH, assignment
         best = 0
