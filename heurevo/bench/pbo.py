@@ -98,8 +98,7 @@ def _reference_objective(name: str, path: Path, formula: Any, seed: int, wall: f
     run = run_reference(solver, path, seed, wall)
     if run.objective is None:
         return None
-    sign = -1 if formula.sense == "max" and not formula.is_wbo else 1
-    return int(sign * run.objective)
+    return int(formula.objective_sign * run.objective)
 
 
 def run_pbo_bench(data: Path | None, steps: int | None, time_s: float, seed: int, pattern: str,

@@ -348,7 +348,7 @@ def _verify_pbo(path: Path, solution: tuple[int, ...]) -> Verified:
     from heurevo.solvers.pbo.verify import evaluate
 
     formula = read_pb(path)
-    sign = -1 if formula.sense == "max" and not formula.is_wbo else 1
+    sign = formula.objective_sign
     verdict = evaluate(formula, np.asarray(solution[: formula.n_vars], dtype=np.int64))
     if not verdict.feasible:
         return Verified(False, None, sign)

@@ -58,6 +58,12 @@ class PBFormula:
         return sum(1 for c in self.constraints if c.weight is not None)
 
     @property
+    def objective_sign(self) -> int:
+        """The factor from the file's objective to the minimised one: -1 for ``max:``, else 1
+        (a WBO's cost of violated soft constraints is always minimised)."""
+        return -1 if self.sense == "max" and not self.is_wbo else 1
+
+    @property
     def is_nonlinear(self) -> bool:
         """Whether any term is a product of two or more literals."""
         terms = [t for c in self.constraints for t in c.terms]
