@@ -80,3 +80,7 @@ class SolverError(HeurevoError):
 
 class BaselineError(HeurevoError):
     """The default heuristic itself could not be evaluated: the run's limits or suite are wrong."""
+
+
+class WorkerError(HeurevoError):
+    """A sandbox worker's trusted warm-up (kernels, instances) failed: no candidate can run there."""

@@ -8,6 +8,7 @@ import pytest
 from sandbox_helpers import worker_env
 
 from heurevo.engine.sandbox import SandboxLimits, SandboxPool, SandboxWorker
+from heurevo.errors import WorkerError
 from heurevo.populations.records import EvalStatus
 
 
@@ -87,6 +88,14 @@ def test_pool_map_keeps_order_and_survives_crashes(monkeypatch) -> None:
         assert pool.run("sandbox_tasks:segfault", None).status is EvalStatus.CRASHED
         assert [o.value for o in pool.map("sandbox_tasks:echo", range(4))] == list(range(4))
         assert pool.restarts >= 1
+
+
+def test_a_failed_warm_up_is_an_engine_error_not_a_candidate_failure(monkeypatch) -> None:
+    monkeypatch.setenv("PYTHONPATH", worker_env()["PYTHONPATH"])
+    with pytest.raises(WorkerError, match=r"warm-up \(sandbox_tasks:boom\) failed: ValueError: bad input 3"):
+        SandboxPool(1, SandboxLimits(timeout_s=5, memory_mb=1024), warmup=("sandbox_tasks:boom", 3))
+    with SandboxPool(1, SandboxLimits(timeout_s=5, memory_mb=1024), warmup=("sandbox_tasks:echo", 3)) as pool:
+        assert pool.run("sandbox_tasks:echo", 4).value == 4
 
 
 def test_per_instance_alarm_ends_a_compiled_loop_as_a_timeout(worker) -> None:

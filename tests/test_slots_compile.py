@@ -81,3 +81,39 @@ def test_rng_is_deterministic_and_in_range() -> None:
     fs = np.array([rng_random(a) for _ in range(10000)])
     assert fs.min() >= 0.0 and fs.max() < 1.0 and abs(fs.mean() - 0.5) < 0.02
     assert not np.array_equal(new_rng_state(7), new_rng_state(8))
+
+
+KERNEL_SLOT = Slot(
+    problem="demo", name="pick", signature="int64(float64[::1], int64)",
+    arg_names=("values", "i"), contract="Return an index.", kernel_only=True,
+    default_source="def pick(values, i):\n    return i\n",
+)
+
+
+def test_a_kernel_only_slot_compiles_without_a_python_wrapper_and_probes_like_a_kernel() -> None:
+    from heurevo.engine.quick_checks import run_quick_checks
+    from heurevo.solvers.compile import kernel_caller
+    from heurevo.solvers.slots import ProbeCase
+
+    raising = "def pick(values, i):\n    if values[i] > 1.0:\n        raise ValueError('too big')\n    return i\n"
+    for source, expected in [(KERNEL_SLOT.default_source, []), (raising, ["raised ValueError: too big"])]:
+        compiled = compile_slot(KERNEL_SLOT, source, python_callable=False).function
+        cases = [ProbeCase("value 2", (np.array([0.0, 2.0]), 1), lambda args, r: "")]
+        probe = lambda *args, f=compiled: kernel_caller(KERNEL_SLOT)(f, *args)  # noqa: E731
+        complaints = run_quick_checks(KERNEL_SLOT, probe, cases)
+        assert [c.split(" on quick")[0] for c in complaints] == expected
+        assert kernel_caller(KERNEL_SLOT)(compiled, np.array([0.0, 0.5]), 1) == 1
+
+
+def test_the_contract_catches_a_slot_wrongly_declared_kernel_only(monkeypatch, tmp_path) -> None:
+    import dataclasses
+
+    from heurevo.solvers.tsp.adapter import TSPAdapter
+    from heurevo.testing.contracts import check_kernel_only_slots
+
+    check_kernel_only_slots("tsp", tmp_path / "ok")  # the declared ones are right
+    real = TSPAdapter.slots
+    monkeypatch.setattr(TSPAdapter, "slots", lambda self: {
+        n: dataclasses.replace(s, kernel_only=True) for n, s in real(self).items()})
+    with pytest.raises(AssertionError, match=r"calls one of them from Python"):
+        check_kernel_only_slots("tsp", tmp_path / "wrong")  # heuristics is called from Python

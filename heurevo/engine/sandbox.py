@@ -39,7 +39,7 @@ from heurevo.engine.wire import (
     read_frame,
     write_frame,
 )
-from heurevo.errors import ConfigError
+from heurevo.errors import ConfigError, WorkerError
 from heurevo.populations.records import EvalStatus
 
 _MEMORY_MARKERS = ("MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory")
@@ -392,15 +392,32 @@ class SandboxPool:
         for w in self.workers:
             self._idle.put(w)
         if warmup is not None:
-            threads = [threading.Thread(target=self._warm, args=(w,)) for w in self.workers]
+            failed: list[WorkerError] = []
+
+            def warm(worker: SandboxWorker) -> None:
+                try:
+                    self._warm(worker)
+                except WorkerError as exc:
+                    failed.append(exc)
+
+            threads = [threading.Thread(target=warm, args=(w,)) for w in self.workers]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            if failed:
+                self.close()
+                raise failed[0]
 
     def _warm(self, worker: SandboxWorker) -> None:
+        """Warm ``worker`` up; a failure is the engine's problem, not a candidate's: it raises
+        (children of an unwarmed zygote would fail every candidate with an unrelated error)."""
         assert self._warmup is not None
-        worker.warm(self._warmup[0], self._warmup[1], timeout_s=max(self.limits.timeout_s, 300.0))
+        error = worker.warm(self._warmup[0], self._warmup[1], timeout_s=max(self.limits.timeout_s, 300.0))
+        if error:
+            lines = error.strip().splitlines()
+            raise WorkerError(f"the sandbox worker's warm-up ({self._warmup[0]}) failed: "
+                              f"{lines[-1] if lines else error}")
 
     @contextlib.contextmanager
     def lease(self) -> Iterator[SandboxWorker]:

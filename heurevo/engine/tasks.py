@@ -12,6 +12,7 @@ child forked from it inherits them, and keeps the candidate's compiled slots for
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -24,8 +25,9 @@ from heurevo.engine.isolation import instance_alarm
 from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import SlotError
 from heurevo.populations.records import InstanceResult
-from heurevo.solvers.compile import compile_slot
+from heurevo.solvers.compile import compile_slot, kernel_caller
 from heurevo.solvers.problem import ProblemAdapter, get_problem
+from heurevo.solvers.slots import Slot
 
 _ADAPTERS: dict[str, ProblemAdapter] = {}
 _INSTANCES: OrderedDict[str, Any] = OrderedDict()
@@ -127,14 +129,21 @@ def _functions(req: CandidateRequest, quick: bool) -> tuple[dict[str, Any], list
         src = req.sources.get(name, slot.default_source)
         if src == slot.default_source:
             continue  # the adapter runs its own precompiled default
-        compiled = compile_slot(slot, src, filename=f"<{slot.key}>", boundscheck=req.boundscheck)
+        compiled = compile_slot(slot, src, filename=f"<{slot.key}>", boundscheck=req.boundscheck,
+                                python_callable=not slot.kernel_only)
         functions[name] = compiled.function
         if quick:
-            complaints += [f"Slot {slot.key} {c}" for c in run_quick_checks(slot, compiled.function)]
+            complaints += [f"Slot {slot.key} {c}" for c in run_quick_checks(slot, _probe(slot, compiled.function))]
     _COMPILED[key] = functions
     while len(_COMPILED) > _MAX_COMPILED:
         _COMPILED.popitem(last=False)
     return functions, complaints, time.perf_counter() - t0
+
+
+def _probe(slot: Slot, function: Any) -> Any:
+    """``function`` callable from Python for the quick checks (a kernel-only slot's has no
+    CPython wrapper: it is called the way kernels call it)."""
+    return functools.partial(kernel_caller(slot), function) if slot.kernel_only else function
 
 
 class Prepared(msgspec.Struct, forbid_unknown_fields=True):
@@ -159,8 +168,9 @@ def warmup(payload: WarmRequest) -> float:
     # checks initialise here, not again in every child
     compiled = {}
     for name, slot in ad.slots().items():
-        compiled[name] = compile_slot(slot, slot.default_source, filename=f"<{slot.key}>").function
-        run_quick_checks(slot, compiled[name])
+        compiled[name] = compile_slot(slot, slot.default_source, filename=f"<{slot.key}>",
+                                      python_callable=not slot.kernel_only).function
+        run_quick_checks(slot, _probe(slot, compiled[name]))
     ad.run(smoke, compiled, 1, 100)
     for path in payload.instances[:_MAX_INSTANCES - 1]:
         _instance(ad, path)

@@ -74,14 +74,17 @@ def load_python_function(slot: Slot, source: str, *, filename: str = "<slot>") -
 
 
 def compile_slot(slot: Slot, source: str, *, filename: str = "<slot>",
-                 boundscheck: bool = False) -> CompiledSlot:
+                 boundscheck: bool = False, python_callable: bool = True) -> CompiledSlot:
     """Compile ``source`` for ``slot`` in nopython mode with its exact signature.
 
+    With ``python_callable=False`` Numba builds no CPython wrapper (~15% less compile time): the
+    function can then only be passed to kernels, or called through :func:`kernel_caller`.
     Raises :class:`SlotError` with Numba's reason and a repair hint when it does not compile.
     """
     fn = load_python_function(slot, source, filename=filename)
     try:
-        dispatcher = numba.njit(slot.numba_signature, cache=False, nogil=True, boundscheck=boundscheck)(fn)
+        dispatcher = numba.njit(slot.numba_signature, cache=False, nogil=True, boundscheck=boundscheck,
+                                no_cpython_wrapper=not python_callable)(fn)
     except Exception as exc:
         msg = str(exc).strip().splitlines()
         head = next((m for m in msg if m.strip()), type(exc).__name__)
@@ -89,6 +92,26 @@ def compile_slot(slot: Slot, source: str, *, filename: str = "<slot>",
         raise SlotError(f"{filename}: slot {slot.key} does not compile in Numba nopython mode with "
                         f"signature {slot.signature}: {head}\n{nopython_hint(str(exc))}{detail}") from None
     return CompiledSlot(slot, source, dispatcher)
+
+
+_CALLERS: dict[str, Any] = {}
+
+
+def kernel_caller(slot: Slot) -> Any:
+    """A compiled ``call(f, *args) -> f(*args)`` for ``slot``: calls any implementation of the
+    slot from Python the way a kernel does (through ``slot.function_type``), so implementations
+    compiled with ``python_callable=False`` can be probed; their exceptions propagate.
+
+    Compiled once per slot and process (a worker's zygote does it in its warm-up).
+    """
+    if slot.key not in _CALLERS:
+        names = ", ".join(f"a{i}" for i in range(len(slot.arg_names)))
+        namespace: dict[str, Any] = {}
+        exec(f"def call(f, {names}):\n    return f({names})\n", namespace)  # trusted, generated here
+        sig = slot.numba_signature
+        _CALLERS[slot.key] = numba.njit(sig.return_type(slot.function_type, *sig.args),
+                                        cache=False)(namespace["call"])
+    return _CALLERS[slot.key]
 
 
 _FUNCTION_NAME = re.compile(r"No implementation of function Function\(<(?:built-in )?function (\w+)")
@@ -116,8 +139,11 @@ def nopython_hint(error: str) -> str:
 
 
 def compile_slots(slots: Mapping[str, Slot], sources: Mapping[str, str] | None = None,
-                  *, boundscheck: bool = False) -> dict[str, CompiledSlot]:
-    """Compile every slot, using ``sources[name]`` where given and the default otherwise."""
+                  *, boundscheck: bool = False, kernel: bool = False) -> dict[str, CompiledSlot]:
+    """Compile every slot, using ``sources[name]`` where given and the default otherwise.
+
+    ``kernel=True``: the results only go to kernels, so ``kernel_only`` slots get no CPython wrapper.
+    """
     sources = sources or {}
     unknown = set(sources) - set(slots)
     if unknown:
@@ -125,7 +151,7 @@ def compile_slots(slots: Mapping[str, Slot], sources: Mapping[str, str] | None =
     return {
         name: compile_slot(slot, sources.get(name, slot.default_source),
                            filename=f"<{slot.key}{'' if name in sources else ' default'}>",
-                           boundscheck=boundscheck)
+                           boundscheck=boundscheck, python_callable=not (kernel and slot.kernel_only))
         for name, slot in slots.items()
     }
 

@@ -7,6 +7,9 @@ need a proposer object skip (raise :class:`ContractSkip`) when it cannot be buil
 
 from __future__ import annotations
 
+import faulthandler
+import functools
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from heurevo.engine.controller import ControllerConfig
 from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import HeurevoError
 from heurevo.populations.records import ProposalRequest
-from heurevo.solvers.compile import compile_slot
+from heurevo.solvers.compile import compile_slot, kernel_caller
 from heurevo.solvers.problem import PROBLEMS, ProblemAdapter, get_problem, problem_info
 from heurevo.suites.catalog import SUITES, build_suite
 
@@ -72,6 +75,35 @@ def check_slots(problem: str, workdir: Path) -> None:
         compiled = compile_slot(slot, slot.default_source, filename=f"<{slot.key} default>")
         complaints = run_quick_checks(slot, compiled.function)
         assert not complaints, f"slot {slot.key} default: {complaints}"
+
+
+def check_kernel_only_slots(problem: str, workdir: Path) -> None:
+    """Slots declared ``kernel_only`` are never called from Python: the smoke instance solves with
+    every such default compiled without its CPython wrapper, as the sandbox compiles candidates
+    (in a forked child: a Python call of such a function crashes the process)."""
+    adapter = _adapter(problem)
+    only = {n: s for n, s in adapter.slots().items() if s.kernel_only}
+    if not only:
+        raise ContractSkip(f"{problem}: no kernel-only slots")
+    instance = adapter.load(adapter.smoke_instance(workdir / "smoke"))
+    functions = {}
+    for name, slot in only.items():
+        functions[name] = compile_slot(slot, slot.default_source, python_callable=False).function
+        complaints = run_quick_checks(slot, functools.partial(kernel_caller(slot), functions[name]))
+        assert not complaints, f"slot {slot.key} default, called as kernels call it: {complaints}"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's result is its exit status
+        faulthandler.disable()  # an expected crash needs no traceback dump
+        try:
+            out = adapter.run(instance, functions, 1, CONTRACT_STEPS)
+            os._exit(0 if out.verified else 3)
+        except BaseException:
+            os._exit(4)
+    status = os.waitpid(pid, 0)[1]
+    how = f"crashed (signal {os.WTERMSIG(status)})" if os.WIFSIGNALED(status) else "failed"
+    assert status == 0, (
+        f"{problem}: solving with kernel-only slots {sorted(only)} compiled without a CPython "
+        f"wrapper {how}: the adapter calls one of them from Python; declare it kernel_only=False")
 
 
 def check_slots_are_frozen(problem: str, workdir: Path) -> None:
@@ -196,7 +228,8 @@ ProblemCheck = Callable[[str, Path], None]
 #: The problem contract, check name → function(problem, workdir).
 PROBLEM_CHECKS: dict[str, ProblemCheck] = {
     f.__name__.removeprefix("check_"): f for f in (
-        check_record, check_suites_build, check_slots, check_slots_are_frozen,
+        check_record, check_suites_build, check_slots, check_kernel_only_slots,
+        check_slots_are_frozen,
         check_default_solves_smoke, check_scoring, check_bad_file_is_a_clear_error)}
 
 #: The proposer contract, check name → function(proposer, workdir).

@@ -81,6 +81,7 @@ PRIORITY = register_slot(Slot(
     contract=CONTRACT,
     default_source=BEST_FIT_SOURCE,
     probes="heurevo_binpacking.slots:_probes",
+    kernel_only=True,
     extra={"gp_hole": PRIORITY_HOLE},
 ))
 

@@ -62,7 +62,7 @@ class SearchResult:
 
 @cache
 def _default_compiled() -> dict[str, Any]:
-    return {name: c.function for name, c in compile_slots(pbo_slots()).items()}
+    return {name: c.function for name, c in compile_slots(pbo_slots(), kernel=True).items()}
 
 
 def default_functions() -> tuple[Any, ...]:
@@ -75,8 +75,8 @@ def functions_for(sources: Mapping[str, str]) -> tuple[Any, ...]:
 
     Only the overridden slots are compiled; the defaults are compiled once per process."""
     slots = pbo_slots()
-    compiled = compile_slots({n: slots[n] for n in sources if n in slots}, dict(sources)) \
-        if set(sources) <= set(slots) else compile_slots(slots, dict(sources))
+    compiled = compile_slots({n: slots[n] for n in sources if n in slots}, dict(sources), kernel=True) \
+        if set(sources) <= set(slots) else compile_slots(slots, dict(sources), kernel=True)
     defaults = _default_compiled()
     return tuple(compiled[s.name].function if s.name in compiled else defaults[s.name]
                  for s in PBO_SLOTS)

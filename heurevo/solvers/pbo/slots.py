@@ -19,6 +19,7 @@ PROBLEM = "pbo"
 INITIALIZE_ASSIGNMENT = Slot(
     problem=PROBLEM, name="initialize_assignment",
     probes="heurevo.solvers.pbo.probes:initialize_assignment",
+    kernel_only=True,
     signature=f"void(int8[::1], {ro('obj_var')}, {ro('obj_cost')}, {ro('obj_paid')}, uint64[::1])",
     arg_names=("values", "obj_var", "obj_cost", "obj_paid", "rng"),
     mutable_args=("values", "rng"),
@@ -36,6 +37,7 @@ values[obj_var[j]] == obj_paid[j]. Called once per restart. NuPBO: everything fa
 PENALTY_HARD = Slot(
     problem=PROBLEM, name="penalty_hard",
     probes="heurevo.solvers.pbo.probes:penalty_hard",
+    kernel_only=True,
     signature="float64(float64, int64, int64, int64)",
     arg_names=("weight", "avg_coef", "degree", "length"),
     contract="""Penalty_hard: the effective weight of a hard constraint in the score.
@@ -52,6 +54,7 @@ NuPBO: weight / avg_coef.""",
 PENALTY_OBJ = Slot(
     problem=PROBLEM, name="penalty_obj",
     probes="heurevo.solvers.pbo.probes:penalty_obj",
+    kernel_only=True,
     signature="float64(float64, int64, int64)",
     arg_names=("weight", "cost", "avg_cost"),
     contract="""Penalty_obj: the effective weight of one objective unit (soft literal) in the score.
@@ -68,6 +71,7 @@ NuPBO: weight * cost / avg_cost.""",
 CALCULATE_SCORE = Slot(
     problem=PROBLEM, name="calculate_score",
     probes="heurevo.solvers.pbo.probes:calculate_score",
+    kernel_only=True,
     signature="float64(float64, float64)",
     arg_names=("hscore", "oscore"),
     contract="""CalculateScore: combine a variable's hard score and objective score.
@@ -84,6 +88,7 @@ NuPBO: hscore + oscore.""",
 PICK_BEST_VARIABLE = Slot(
     problem=PROBLEM, name="pick_best_variable",
     probes="heurevo.solvers.pbo.probes:pick_best_variable",
+    kernel_only=True,
     signature=f"int64({ro('good')}, int64, {ro('score')}, {ro('last_flip')}, uint64[::1])",
     arg_names=("good", "n_good", "score", "last_flip", "rng"),
     mutable_args=("rng",),
@@ -119,6 +124,7 @@ variables); ties go to the least recently flipped.""",
 UPDATE_WEIGHTS = Slot(
     problem=PROBLEM, name="update_weights",
     probes="heurevo.solvers.pbo.probes:update_weights",
+    kernel_only=True,
     signature=(f"int64(float64[::1], {ro('unsat')}, int64, float64[::1], {ro('paid')}, int64, "
                "uint64[::1])"),
     arg_names=("hard_w", "unsat", "n_unsat", "obj_w", "paid", "n_paid", "rng"),
@@ -145,6 +151,7 @@ weight += 1 (one shared objective weight, as in LS-PBO).""",
 PICK_ESCAPE_VARIABLE = Slot(
     problem=PROBLEM, name="pick_escape_variable",
     probes="heurevo.solvers.pbo.probes:pick_escape_variable",
+    kernel_only=True,
     signature=(f"int64({ro('unsat')}, int64, {ro('con_start')}, {ro('lit_var')}, "
                f"{ro('lit_sign')}, {ro('values')}, {ro('score')}, {ro('last_flip')}, "
                f"{ro('paid')}, int64, {ro('obj_var')}, uint64[::1])"),

@@ -128,6 +128,7 @@ The default penalises the edge of maximum utility guide / (1 + penalty) by 1."""
     default_source=PENALIZE_SOURCE,
     mutable_args=("increments", "rng_state"),
     probes="heurevo.solvers.tsp.slots:_penalize_probes",
+    kernel_only=True,
 ))
 
 SELECT_NEXT_NODE = register_slot(Slot(
@@ -143,6 +144,7 @@ neighbour (ties to the smaller city index).""",
     default_source=SELECT_SOURCE,
     mutable_args=("rng_state",),
     probes="heurevo.solvers.tsp.slots:_select_probes",
+    kernel_only=True,
 ))
 
 HEURISTICS = register_slot(Slot(
