@@ -317,9 +317,13 @@ def show_command(
 def export_command(
     run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
     out: Annotated[Path, typer.Option("--out", help="Python file to write.")] = Path("best.py"),
+    portfolio: Annotated[Path | None, typer.Option("--portfolio", help="Instead: a folder for a per-family portfolio (portfolio.toml and one file per evolved member), chosen on validation; solve with --heuristics DIR/portfolio.toml.")] = None,
 ) -> None:
     """Write the best heuristics of a run as a file for `heurevo solve --heuristics`."""
     from heurevo.engine.session import open_run_store, run_best
+
+    if portfolio is not None:
+        return _export_portfolio(run_dir, portfolio)
     from heurevo.populations.export import export_source
     from heurevo.populations.lineage import kept_default, verdict
     from heurevo.solvers.problem import get_problem
@@ -345,6 +349,63 @@ def export_command(
     what = "the default heuristics" if kept else "the best heuristics"
     console.print(f"wrote {what} to {out}  (heurevo solve INSTANCE --heuristics {out})")
     sys.stdout.flush()
+
+
+def _export_portfolio(run_dir: Path, folder: Path) -> None:
+    """``export --portfolio``: per family the member that beat the default there on validation."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from heurevo.engine.portfolio import choose_per_family, portfolio_toml
+    from heurevo.engine.session import open_run_store
+    from heurevo.populations.export import export_source
+    from heurevo.solvers.problem import get_problem
+
+    store = open_run_store(run_dir)
+    try:
+        choices, threshold = choose_per_family(store)
+        members: dict[str, str] = {}
+        files: dict[str, str] = {}
+        for c in choices:
+            if not c.evolved:
+                members[c.family] = "default"
+                continue
+            cand = store.candidate(c.candidate)
+            assert cand is not None
+            name = f"{c.family}.py"
+            files[name] = export_source(cand, get_problem(cand.problem).slots(), (
+                f"heurevo portfolio member for family {c.family}: candidate {cand.id} of run "
+                f"{run_dir.name}; +{c.mean_difference:.4g} mean score over the default on "
+                f"{c.pairs} validation pairs (p = {c.p_value:.3g} < {threshold:.3g})"))
+            members[c.family] = name
+        problem = store.candidate(choices[0].candidate).problem if choices else ""  # type: ignore[union-attr]
+    finally:
+        store.close()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        (folder / "portfolio.toml").write_text(portfolio_toml(problem, members), encoding="utf-8")
+    except OSError as exc:
+        raise HeurevoError(f"{folder}: cannot write the portfolio: {exc.strerror}") from None
+    table = Table(title=f"portfolio of {run_dir.name} (validation, Bonferroni threshold {threshold:.3g})")
+    for col in ("family", "member", "pairs", "mean score difference", "p"):
+        table.add_column(col)
+    for c in choices:
+        table.add_row(escape(c.family), escape(members[c.family]), str(c.pairs),
+                      f"{c.mean_difference:+.4g}" if c.evolved else "0 (default kept)",
+                      f"{c.p_value:.3g}" if c.p_value is not None else "-")
+    console.print(table)
+    evolved = sum(c.evolved for c in choices)
+    console.print(f"verdict: {evolved} of {len(choices)} families get an evolved member; the "
+                  "others keep the default" if evolved else f"verdict: {NO_FAMILY_GAIN}")
+    console.print(f"wrote {folder / 'portfolio.toml'}  (heurevo solve INSTANCE --heuristics "
+                  f"{folder / 'portfolio.toml'})")
+    sys.stdout.flush()
+
+
+#: The verdict line of a portfolio in which no family got an evolved member.
+NO_FAMILY_GAIN = "no candidate beat the default significantly on any family's validation; every family keeps the default"
 
 
 def register(app: typer.Typer) -> None:

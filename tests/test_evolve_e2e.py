@@ -89,6 +89,22 @@ def test_evolve_show_export_solve_compare(env, run12, tmp_path) -> None:
         assert (run_dir / "best.py").is_file()
 
 
+def test_export_portfolio_and_solve_with_it(env, run12, tmp_path) -> None:
+    from heurevo.engine.portfolio import load_portfolio
+
+    run_dir = run12[0]
+    out = cli(env, "export", str(run_dir), "--portfolio", str(tmp_path / "pf")).stdout
+    assert "verdict:" in out and "portfolio.toml" in out
+    pf = load_portfolio(tmp_path / "pf" / "portfolio.toml")
+    assert pf.problem == "pbo" and pf.families  # one entry per validation family
+    for member in pf.families.values():  # every evolved member is a checked-in file
+        assert member is None or member.parent == (tmp_path / "pf").resolve()
+    inst = next((Path(env["HEUREVO_CACHE"]) / "suites" / "pbo-tiny").glob("*.opb"))
+    solved = json.loads(cli(env, "solve", str(inst), "--heuristics", str(tmp_path / "pf" / "portfolio.toml"),
+                            "--steps", "2000", "--json").stdout)
+    assert solved["verified"] is True and solved["extra"]["portfolio"].endswith("portfolio.toml")
+
+
 def test_same_seed_same_run(env, run12, tmp_path) -> None:
     again = tmp_path / "again"
     cli(env, *evolve_args(again, 12))  # the shared run's arguments, another folder

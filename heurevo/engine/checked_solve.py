@@ -63,7 +63,12 @@ def sandbox_timeout(options: SolveOptions) -> float:
 
 def solve_checked(path: str | Path, options: SolveOptions, *, trust: bool = False,
                   memory_mb: int = 4096) -> SolveOutcome:
-    """Solve ``path``; a heuristics file is statically checked and run in a sandboxed worker."""
+    """Solve ``path``; a heuristics file is statically checked and run in a sandboxed worker.
+
+    ``options.heuristics`` may be a portfolio (``.toml``): the instance's family picks the member.
+    """
+    if options.heuristics is not None and Path(options.heuristics).suffix.lower() == ".toml":
+        return _portfolio_solve(Path(path), options, trust, memory_mb)
     p = Path(path)
     if options.time_s is not None:
         _limit(limits.check_timeout, "--time", options.time_s)
@@ -102,6 +107,26 @@ def solve_checked(path: str | Path, options: SolveOptions, *, trust: bool = Fals
     if options.tour_out is not None:
         write_solution(options.tour_out, outcome)
     return outcome
+
+
+def _portfolio_solve(path: Path, options: SolveOptions, trust: bool, memory_mb: int) -> SolveOutcome:
+    """Solve with the portfolio member of ``path``'s family; the outcome says which one."""
+    from heurevo.engine.portfolio import load_portfolio  # not imported by a plain solve
+
+    assert options.heuristics is not None
+    portfolio = load_portfolio(Path(options.heuristics))
+    info = problem_for_suffix(path.suffix)
+    if portfolio.problem and info is not None and portfolio.problem != info.name:
+        raise SolverError(f"{options.heuristics}: a {portfolio.problem} portfolio cannot solve "
+                          f"{path.name} ({info.name})")
+    family, member = portfolio.member(path)
+    outcome = solve_checked(path, dataclasses.replace(options, heuristics=member), trust=trust,
+                            memory_mb=memory_mb)
+    name = member.name if member is not None else "the default heuristics"
+    note = f"portfolio {options.heuristics}: family '{family}' -> {name}\n"
+    return dataclasses.replace(outcome, text=note + outcome.text, extra={
+        **outcome.extra, "portfolio": str(options.heuristics), "family": family,
+        "member": str(member) if member is not None else "default"})
 
 
 def _judged(adapter: Any, path: Path, outcome: SolveOutcome, heuristics: Path) -> SolveOutcome:
