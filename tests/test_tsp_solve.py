@@ -169,3 +169,15 @@ def test_plain_solve_loads_no_engine_or_heavy_libraries(small_tsp) -> None:
     assert not tops & {"sklearn", "pandas", "torch", "sentence_transformers", "matplotlib"}, tops
     assert not {"heurevo.engine.sandbox", "heurevo.engine.evaluate", "heurevo.engine.compare",
                 "heurevo.solvers.pbo.kernel"} & set(out)
+
+
+def test_the_cached_default_penalty_is_the_slots_default_source() -> None:
+    """The solver runs a Numba-cached copy of the default ``penalize_edges``; the slot's
+    default source (what candidates start from) must behave exactly like it."""
+    from heurevo.solvers.tsp.solve import run_slots
+
+    arrays = arrays_from_points(clustered_points(150, 3), name="c150")
+    from_source = compile_slot(PENALIZE_EDGES, PENALIZE_EDGES.default_source).function
+    a = run_slots(arrays, {}, 3, iterations=300)
+    b = run_slots(arrays, {"penalize_edges": from_source}, 3, iterations=300)
+    assert a.length == b.length and np.array_equal(a.tour, b.tour) and a.iterations == b.iterations

@@ -28,23 +28,15 @@ import numpy as np
 
 from heurevo.solvers.rng import new_rng_state
 from heurevo.solvers.slots import ProbeCase, Slot, register_slot
+from heurevo.solvers.tsp import defaults
+from heurevo.solvers.tsp.defaults import slot_source
 
 #: Read-only array types (Numba ``readonly`` arrays): a slot that writes one does not compile.
 RO_INT64 = "Array(int64, 1, 'C', readonly=True)"
 RO_FLOAT64 = "Array(float64, 1, 'C', readonly=True)"
 RO_MATRIX = "Array(float64, 2, 'C', readonly=True)"
 
-PENALIZE_SOURCE = '''\
-def penalize_edges(tour, edge_distance, edge_guide, edge_penalty, edge_n_used, increments, rng_state):
-    best = 0
-    best_util = -1.0
-    for e in range(edge_guide.shape[0]):
-        util = edge_guide[e] / (1.0 + edge_penalty[e])
-        if util > best_util:
-            best_util = util
-            best = e
-    increments[best] = 1.0
-'''
+PENALIZE_SOURCE = slot_source(defaults.penalize_edges)
 
 SELECT_SOURCE = '''\
 def select_next_node(current_node, destination_node, unvisited_nodes, dist_from_current, dist_to_destination, rng_state):

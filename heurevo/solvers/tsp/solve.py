@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from heurevo.errors import InstanceFormatError, SlotError, SolverError, VerificationError
 from heurevo.instances.formats.optima import read_optima
@@ -26,10 +27,10 @@ from heurevo.instances.formats.tsplib import (
     tour_to_indices,
     write_tour,
 )
-from heurevo.solvers.compile import compile_slot, compile_slots, load_heuristics_file
+from heurevo.solvers.compile import compile_slots, load_heuristics_file
 from heurevo.solvers.rng import new_rng_state
 from heurevo.solvers.solve import SolveOptions, SolveOutcome
-from heurevo.solvers.tsp import verify
+from heurevo.solvers.tsp import defaults, verify
 from heurevo.solvers.tsp.construct import greedy_construct, nn_construct
 from heurevo.solvers.tsp.gls import GlsResult, guided_local_search
 from heurevo.solvers.tsp.instance import TspArrays, arrays_from_tsplib
@@ -99,8 +100,8 @@ def start_tour(arrays: TspArrays, select_fn: object | None, seed: int) -> np.nda
 
 @cache
 def default_penalize() -> Any:
-    """The default ``penalize_edges`` slot, compiled once per process."""
-    return compile_slot(PENALIZE_EDGES, PENALIZE_EDGES.default_source).function
+    """The default ``penalize_edges`` slot (Numba-cached: loaded, not compiled, per process)."""
+    return njit(PENALIZE_EDGES.numba_signature, cache=True, nogil=True)(defaults.penalize_edges)
 
 
 def run_slots(arrays: TspArrays, functions: Mapping[str, Any], seed: int, *,
