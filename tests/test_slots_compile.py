@@ -117,3 +117,12 @@ def test_the_contract_catches_a_slot_wrongly_declared_kernel_only(monkeypatch, t
         n: dataclasses.replace(s, kernel_only=True) for n, s in real(self).items()})
     with pytest.raises(AssertionError, match=r"calls one of them from Python"):
         check_kernel_only_slots("tsp", tmp_path / "wrong")  # heuristics is called from Python
+
+
+def test_the_same_text_is_compiled_once_per_process() -> None:
+    src = "def score(values, i):\n    return 3.0 * values[i]\n"
+    first = compile_slot(SLOT, src).function
+    assert compile_slot(SLOT, src).function is first  # reused, not recompiled
+    assert compile_slot(SLOT, src + "\n").function is not first  # another text
+    assert compile_slot(SLOT, src, boundscheck=True).function is not first  # other flags
+    assert total(np.arange(3.0), first) == 9.0

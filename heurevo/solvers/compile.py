@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import types as pytypes
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,12 @@ SLOT_GLOBALS: dict[str, Any] = {
     "rng_chance": rng.rng_chance,
     "rng_next": rng.rng_next,
 }
+
+
+#: Compiled functions by (slot, signature, source, flags), so one process never compiles the
+#: same text twice (a PBO zygote's warm-up compiled its seven defaults twice: ~1.5 s).
+_COMPILED: OrderedDict[tuple[str, str, str, bool, bool], Any] = OrderedDict()
+_MAX_COMPILED = 256
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,10 @@ def compile_slot(slot: Slot, source: str, *, filename: str = "<slot>",
     function can then only be passed to kernels, or called through :func:`kernel_caller`.
     Raises :class:`SlotError` with Numba's reason and a repair hint when it does not compile.
     """
+    key = (slot.key, slot.signature, source, boundscheck, python_callable)
+    if key in _COMPILED:  # the same text compiled again in this process (a zygote's warm-up)
+        _COMPILED.move_to_end(key)
+        return CompiledSlot(slot, source, _COMPILED[key])
     fn = load_python_function(slot, source, filename=filename)
     try:
         dispatcher = numba.njit(slot.numba_signature, cache=False, nogil=True, boundscheck=boundscheck,
@@ -91,6 +102,9 @@ def compile_slot(slot: Slot, source: str, *, filename: str = "<slot>",
         detail = "\n".join(msg[:30])
         raise SlotError(f"{filename}: slot {slot.key} does not compile in Numba nopython mode with "
                         f"signature {slot.signature}: {head}\n{nopython_hint(str(exc))}{detail}") from None
+    _COMPILED[key] = dispatcher
+    while len(_COMPILED) > _MAX_COMPILED:
+        _COMPILED.popitem(last=False)
     return CompiledSlot(slot, source, dispatcher)
 
 
