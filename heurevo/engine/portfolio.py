@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import tomllib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from heurevo.engine.evaluate import instance_family, pair_scores
@@ -44,7 +44,6 @@ class Portfolio:
     problem: str
     families: dict[str, Path | None]
     fallback: Path | None = None
-    source: Path | None = None  # the TOML file it was read from
 
     def member(self, instance: str | Path) -> tuple[str, Path | None]:
         """The instance's family and the heuristics file that solves it (None: the defaults)."""
@@ -80,8 +79,7 @@ def load_portfolio(path: Path) -> Portfolio:
 
     return Portfolio(problem=str(table.get("problem", "")),
                      families={f: member(f"portfolio.families.{f}", v) for f, v in families.items()},
-                     fallback=member("portfolio.fallback", table.get("fallback", DEFAULT)),
-                     source=path)
+                     fallback=member("portfolio.fallback", table.get("fallback", DEFAULT)))
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,6 @@ class FamilyChoice:
     pairs: int
     mean_difference: float  # mean paired score difference from the default on this family
     p_value: float | None
-    tried: list[str] = field(default_factory=list)
 
 
 def choose_per_family(store: Store) -> tuple[list[FamilyChoice], float]:
@@ -114,14 +111,15 @@ def choose_per_family(store: Store) -> tuple[list[FamilyChoice], float]:
     if default_id not in validated:
         raise ConfigError("the run's default has no validation result to compare with")
     base = _by_family(pair_scores(validated.pop(default_id).instances))
+    per_candidate = {cid: _by_family(pair_scores(r.instances)) for cid, r in sorted(validated.items())}
     threshold = alpha / max(1, len(validated) * len(base))
     choices = []
     for family, default_scores in sorted(base.items()):
         best: tuple[float, str, PairedTest] | None = None
         smallest = None
-        for cid, result in sorted(validated.items()):
-            scores = _by_family(pair_scores(result.instances)).get(family, {})
-            test = paired_on_keys(scores, default_scores, method=method, alternative="greater")  # type: ignore[arg-type]
+        for cid, families in per_candidate.items():
+            test = paired_on_keys(families.get(family, {}), default_scores, method=method,  # type: ignore[arg-type]
+                                  alternative="greater")
             if test is None:
                 continue
             smallest = test.p_value if smallest is None else min(smallest, test.p_value)
@@ -129,11 +127,10 @@ def choose_per_family(store: Store) -> tuple[list[FamilyChoice], float]:
                     (best is None or test.difference.mean > best[0]):
                 best = (test.difference.mean, cid, test)
         if best is None:
-            choices.append(FamilyChoice(family, default_id, False, len(default_scores), 0.0, smallest,
-                                        sorted(validated)))
+            choices.append(FamilyChoice(family, default_id, False, len(default_scores), 0.0, smallest))
         else:
             mean, cid, test = best
-            choices.append(FamilyChoice(family, cid, True, test.n, mean, test.p_value, sorted(validated)))
+            choices.append(FamilyChoice(family, cid, True, test.n, mean, test.p_value))
     return choices, threshold
 
 

@@ -12,7 +12,6 @@ child forked from it inherits them, and keeps the candidate's compiled slots for
 
 from __future__ import annotations
 
-import functools
 import time
 from collections import OrderedDict
 from pathlib import Path
@@ -25,15 +24,12 @@ from heurevo.engine.isolation import instance_alarm
 from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import SlotError
 from heurevo.populations.records import InstanceResult
-from heurevo.solvers.compile import compile_slot, kernel_caller
+from heurevo.solvers.compile import compile_slot, python_caller
 from heurevo.solvers.problem import ProblemAdapter, get_problem
-from heurevo.solvers.slots import Slot
 
 _ADAPTERS: dict[str, ProblemAdapter] = {}
 _INSTANCES: OrderedDict[str, Any] = OrderedDict()
-_COMPILED: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 _MAX_INSTANCES = 64
-_MAX_COMPILED = 8
 
 
 class WarmRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -114,18 +110,14 @@ def _instance(ad: ProblemAdapter, path: str) -> Any:
 def _functions(req: CandidateRequest, quick: bool) -> tuple[dict[str, Any], list[str], float]:
     """Compiled functions of the slots the candidate changes; complaints from quick checks if asked.
 
-    Slots left at their default are absent: adapters use their own compiled defaults.
+    Slots left at their default are absent: adapters use their own compiled defaults. A second
+    call for the same candidate (its runs after its checks) gets the same functions from
+    :func:`~heurevo.solvers.compile.compile_slot`'s per-process memo, not a new compile.
     """
-    ad = adapter(req.problem)
-    key = (req.problem, req.candidate_id)
-    slots = ad.slots()
-    if key in _COMPILED and not quick:
-        _COMPILED.move_to_end(key)
-        return _COMPILED[key], [], 0.0
     t0 = time.perf_counter()
     functions: dict[str, Any] = {}
     complaints: list[str] = []
-    for name, slot in slots.items():
+    for name, slot in adapter(req.problem).slots().items():
         src = req.sources.get(name, slot.default_source)
         if src == slot.default_source:
             continue  # the adapter runs its own precompiled default
@@ -133,17 +125,9 @@ def _functions(req: CandidateRequest, quick: bool) -> tuple[dict[str, Any], list
                                 python_callable=not slot.kernel_only)
         functions[name] = compiled.function
         if quick:
-            complaints += [f"Slot {slot.key} {c}" for c in run_quick_checks(slot, _probe(slot, compiled.function))]
-    _COMPILED[key] = functions
-    while len(_COMPILED) > _MAX_COMPILED:
-        _COMPILED.popitem(last=False)
+            complaints += [f"Slot {slot.key} {c}"
+                           for c in run_quick_checks(slot, python_caller(slot, compiled.function))]
     return functions, complaints, time.perf_counter() - t0
-
-
-def _probe(slot: Slot, function: Any) -> Any:
-    """``function`` callable from Python for the quick checks (a kernel-only slot's has no
-    CPython wrapper: it is called the way kernels call it)."""
-    return functools.partial(kernel_caller(slot), function) if slot.kernel_only else function
 
 
 class Prepared(msgspec.Struct, forbid_unknown_fields=True):
@@ -170,7 +154,7 @@ def warmup(payload: WarmRequest) -> float:
     for name, slot in ad.slots().items():
         compiled[name] = compile_slot(slot, slot.default_source, filename=f"<{slot.key}>",
                                       python_callable=not slot.kernel_only).function
-        run_quick_checks(slot, _probe(slot, compiled[name]))
+        run_quick_checks(slot, python_caller(slot, compiled[name]))
     ad.run(smoke, compiled, 1, 100)
     for path in payload.instances[:_MAX_INSTANCES - 1]:
         _instance(ad, path)

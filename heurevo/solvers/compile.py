@@ -13,6 +13,7 @@ anything reaches it, and candidate code only ever runs in sandboxed workers.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import types as pytypes
@@ -126,6 +127,12 @@ def kernel_caller(slot: Slot) -> Any:
         _CALLERS[slot.key] = numba.njit(sig.return_type(slot.function_type, *sig.args),
                                         cache=False)(namespace["call"])
     return _CALLERS[slot.key]
+
+
+def python_caller(slot: Slot, function: Any) -> Any:
+    """``function`` (an implementation of ``slot`` from :func:`compile_slot`) callable from
+    Python: through :func:`kernel_caller` for a kernel-only slot (no CPython wrapper), else as is."""
+    return functools.partial(kernel_caller(slot), function) if slot.kernel_only else function
 
 
 _FUNCTION_NAME = re.compile(r"No implementation of function Function\(<(?:built-in )?function (\w+)")

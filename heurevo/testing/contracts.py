@@ -8,7 +8,6 @@ need a proposer object skip (raise :class:`ContractSkip`) when it cannot be buil
 from __future__ import annotations
 
 import faulthandler
-import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +17,7 @@ from heurevo.engine.controller import ControllerConfig
 from heurevo.engine.quick_checks import run_quick_checks
 from heurevo.errors import HeurevoError
 from heurevo.populations.records import ProposalRequest
-from heurevo.solvers.compile import compile_slot, kernel_caller
+from heurevo.solvers.compile import compile_slot, python_caller
 from heurevo.solvers.problem import PROBLEMS, ProblemAdapter, get_problem, problem_info
 from heurevo.suites.catalog import SUITES, build_suite
 
@@ -89,7 +88,7 @@ def check_kernel_only_slots(problem: str, workdir: Path) -> None:
     functions = {}
     for name, slot in only.items():
         functions[name] = compile_slot(slot, slot.default_source, python_callable=False).function
-        complaints = run_quick_checks(slot, functools.partial(kernel_caller(slot), functions[name]))
+        complaints = run_quick_checks(slot, python_caller(slot, functions[name]))
         assert not complaints, f"slot {slot.key} default, called as kernels call it: {complaints}"
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's result is its exit status

@@ -25,5 +25,4 @@ def penalize_edges(tour, edge_distance, edge_guide, edge_penalty, edge_n_used, i
 
 def slot_source(fn: Any) -> str:
     """The source text of ``fn`` as a slot's default (its ``def`` and body)."""
-    text = textwrap.dedent(inspect.getsource(fn))
-    return text
+    return textwrap.dedent(inspect.getsource(fn))
